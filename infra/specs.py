@@ -52,7 +52,7 @@ def results_block_name(config: StackConfig) -> str:
 def results_block_spec(
     config: StackConfig, bucket: Any | None = None, prefix: str = ""
 ) -> dict[str, Any]:
-    """The results block: `s3-bucket` for a bucket (given or in `resultsUri`), else a local folder."""
+    """The results block: `s3-bucket` for a bucket (given or in `resultsUri`), else a folder."""
     uri = config.results_uri or ""
     if bucket is None and uri.startswith("s3://"):
         parsed = urlparse(uri)
@@ -144,7 +144,7 @@ def deployment_specs(
             cron=config.schedule_cron,
             parameters=parameters,
             work_pool_name=work_pool_name,
-            description=f"Next-day COVID-19 forecast for {config.city} (MLflow run {config.run_id})",
+            description=f"Next-day COVID-19 cases and deaths forecast for {config.city}",
         )
     ]
     if config.monitor_cron:

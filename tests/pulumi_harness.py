@@ -61,7 +61,7 @@ class ProgramRun:
         return {r.type_ for r in self.resources}
 
     def dynamic(self, kind: str) -> list[dict[str, Any]]:
-        """Inputs of the `infra.prefect` resources of one kind (`WorkPool`, `Block`, `Deployment`)."""
+        """Inputs of the `infra.prefect` resources of a kind (`WorkPool`, `Block`, `Deployment`)."""
         return [
             {k: v for k, v in r.inputs.items() if k != "__provider"}
             for r in self.of_type(f"pulumi-python:dynamic/prefect:{kind}")
