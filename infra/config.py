@@ -178,7 +178,7 @@ class StackConfig(BaseModel):
     # Pulumi stack name (from the engine, not from config); names per-stack Prefect objects.
     stack: str
     # aws: ECR image, ECS worker service, S3 results. local: process pool, local files.
-    platform: Literal["aws", "local"]
+    platform: Literal["aws", "local"] = Field(alias="platform")
     # JHU Province_State the stack forecasts.
     city: str = Field(alias="city", min_length=1)
     # JHU Country_Region, when the Province_State name is ambiguous.

@@ -222,3 +222,20 @@ def run_program(
 
     execute()
     return run
+
+
+def load_config(
+    stack: str, overrides: dict[str, Any] | None = None, secrets: dict[str, str] | None = None
+) -> Any:
+    """`infra.config.load_stack_config()` as the program sees it under the engine, for `stack`.
+
+    `secrets` are passed as secret config; `overrides` as plain config (a `prefect:apiKey` there
+    is a plaintext secret, which the config must refuse).
+    """
+    from infra.config import load_stack_config
+
+    config = stack_config(stack, overrides)
+    config.update(secrets or {})
+    pulumi.runtime.set_mocks(RecordingMocks(ProgramRun(stack)), project=PROJECT, stack=stack)
+    pulumi.runtime.set_all_config(config, list((secrets or {}).keys()))
+    return load_stack_config()
