@@ -34,7 +34,13 @@ os.environ.update(
         "MLFLOW_ENABLE_ASYNC_LOGGING": "false",
     }
 )
-for _var in ("PREFECT_API_KEY", "AWS_PROFILE", "AWS_SESSION_TOKEN", "PREFECT_API_AUTH_STRING", "MLFLOW_TRACKING_URI"):
+for _var in (
+    "PREFECT_API_KEY",
+    "AWS_PROFILE",
+    "AWS_SESSION_TOKEN",
+    "PREFECT_API_AUTH_STRING",
+    "MLFLOW_TRACKING_URI",
+):
     os.environ.pop(_var, None)
 
 

@@ -91,9 +91,9 @@ def prefect_server_env(home: Path, api_url: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def run_prefect_server(home: Path, port: int | None = None, timeout_s: float = 120) -> Iterator[
-    PrefectServer
-]:
+def run_prefect_server(
+    home: Path, port: int | None = None, timeout_s: float = 120
+) -> Iterator[PrefectServer]:
     """Start `prefect server start` on a free loopback port; stop it on exit."""
     port = port or free_port()
     api_url = f"http://127.0.0.1:{port}/api"
