@@ -20,7 +20,7 @@ venv: $(STAMP)
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy infra flow
+	$(VENV)/bin/mypy infra flow demo
 	$(VENV)/bin/hadolint Dockerfile
 
 fmt: venv

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import pulumi
 
@@ -34,20 +34,46 @@ class DeclaredPrefect:
         return outputs
 
 
+@dataclass(frozen=True)
+class PlannedResource:
+    """One Prefect object of a plan: its kind, Pulumi resource name and inputs."""
+
+    kind: Literal["WorkPool", "Block", "Deployment"]
+    name: str
+    props: dict[str, Any]
+
+
+def planned_resources(config: StackConfig, plan: PrefectPlan) -> list[PlannedResource]:
+    """The plan as named resources, in dependency order (pool, block, then deployments).
+
+    The Pulumi program and the local runner both name resources through this function, so a
+    stack's objects have the same names whichever applied them.
+    """
+    prefix = stack_prefix(config)
+    planned = []
+    if plan.work_pool:
+        planned.append(PlannedResource("WorkPool", f"{prefix}-pool", plan.work_pool))
+    if plan.results_block:
+        planned.append(PlannedResource("Block", f"{prefix}-results", plan.results_block))
+    planned += [
+        PlannedResource("Deployment", f"{prefix}-{spec['flow_name']}", spec)
+        for spec in plan.deployments
+    ]
+    return planned
+
+
 def declare_prefect_plan(
     config: StackConfig, plan: PrefectPlan, opts: pulumi.ResourceOptions | None = None
 ) -> DeclaredPrefect:
     """Declare the plan's pool, block and deployments; deployments wait for pool and block."""
-    prefix = stack_prefix(config)
-    pool = WorkPool(f"{prefix}-pool", plan.work_pool, opts) if plan.work_pool else None
-    block = Block(f"{prefix}-results", plan.results_block, opts) if plan.results_block else None
-    depends = [r for r in (pool, block) if r is not None]
-    deployments = [
-        Deployment(
-            f"{prefix}-{spec['flow_name']}",
-            spec,
-            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends)),
-        )
-        for spec in plan.deployments
-    ]
-    return DeclaredPrefect(pool, block, deployments)
+    declared = DeclaredPrefect(work_pool=None, results_block=None)
+    for resource in planned_resources(config, plan):
+        if resource.kind == "WorkPool":
+            declared.work_pool = WorkPool(resource.name, resource.props, opts)
+        elif resource.kind == "Block":
+            declared.results_block = Block(resource.name, resource.props, opts)
+        else:
+            depends = [r for r in (declared.work_pool, declared.results_block) if r is not None]
+            options = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=depends))
+            declared.deployments.append(Deployment(resource.name, resource.props, options))
+    return declared
