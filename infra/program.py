@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 
 from infra.config import load_stack_config
+from infra.deployment_settings import declare_deployment_settings
 from infra.local_platform import declare_local_platform
 
 
@@ -19,6 +20,7 @@ def main() -> dict[str, Any]:
         from infra.aws_platform import declare_aws_platform
 
         outputs = declare_aws_platform(config)
+    declare_deployment_settings(config)
     for name, value in outputs.items():
         pulumi.export(name, value)
     return outputs
