@@ -190,6 +190,10 @@ class Block(pulumi.dynamic.Resource, module="prefect", name="Block"):
     (the block document's UUID).
     """
 
+    type_slug: pulumi.Output[str]
+    name: pulumi.Output[str]
+    data: pulumi.Output[dict[str, Any]]
+
     def __init__(
         self,
         resource_name: str,

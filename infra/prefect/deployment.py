@@ -66,7 +66,7 @@ class DeploymentProvider(PrefectProvider):
         "schedule": None,
         "tags": [],
         "description": None,
-        "pull_steps": None,
+        "pull_steps": [],
         "concurrency_limit": None,
         "paused": False,
     }
@@ -80,6 +80,9 @@ class DeploymentProvider(PrefectProvider):
     def normalise(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """Base normalisation plus the schedule's defaults (UTC, active)."""
         normalised = super().normalise(props)
+        # Prefect cannot store "no description" (see `_wire_description`); "" reads back.
+        if normalised["description"] == "":
+            normalised["description"] = None
         schedule = normalised["schedule"]
         if not is_unknown(schedule):
             normalised["schedule"] = normalise_schedule(schedule)
@@ -129,7 +132,7 @@ class DeploymentProvider(PrefectProvider):
                 parameters=desired["parameters"],
                 job_variables=desired["job_variables"],
                 tags=desired["tags"],
-                description=desired["description"],
+                description=_wire_description(desired["description"]),
                 pull_steps=desired["pull_steps"],
                 concurrency_limit=desired["concurrency_limit"],
                 paused=desired["paused"],
@@ -158,6 +161,8 @@ class DeploymentProvider(PrefectProvider):
         desired = self.normalise(news)
         changed = self.changed_keys(olds, news)
         fields = {key: desired[key] for key in _PATCHABLE if key in changed}
+        if "description" in fields:
+            fields["description"] = _wire_description(fields["description"])
         schedule_id = olds.get("schedule_id")
         with self.session("update", _label(desired)) as client:
             if fields:
@@ -290,6 +295,12 @@ def _label(props: Mapping[str, Any]) -> str:
     return f"{props.get('flow_name')}/{props.get('name')}"
 
 
+def _wire_description(description: str | None) -> str:
+    """What to send for `description`: Prefect 3.9.1's DeploymentCreate/Update turn None into
+    the text "None" (`convert_to_strings`), so "no description" travels as ""."""
+    return description or ""
+
+
 def _uuid(value: str) -> UUID:
     from uuid import UUID
 
@@ -364,6 +375,19 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
     Outputs: the inputs, `id` (deployment UUID), `url` (its UI page), `flow_id`, `schedule_id`.
     """
 
+    flow_name: pulumi.Output[str]
+    name: pulumi.Output[str]
+    entrypoint: pulumi.Output[str | None]
+    work_pool_name: pulumi.Output[str | None]
+    work_pool_type: pulumi.Output[str | None]
+    parameters: pulumi.Output[dict[str, Any]]
+    job_variables: pulumi.Output[dict[str, Any]]
+    schedule: pulumi.Output[dict[str, Any] | None]
+    tags: pulumi.Output[list[str]]
+    description: pulumi.Output[str | None]
+    pull_steps: pulumi.Output[list[dict[str, Any]]]
+    concurrency_limit: pulumi.Output[int | None]
+    paused: pulumi.Output[bool]
     url: pulumi.Output[str]
     flow_id: pulumi.Output[str]
     schedule_id: pulumi.Output[str | None]

@@ -212,6 +212,12 @@ class WorkPool(pulumi.dynamic.Resource, module="prefect", name="WorkPool"):
     Outputs: the inputs, `id` (the pool name) and `pool_id` (the server's UUID).
     """
 
+    name: pulumi.Output[str]
+    type: pulumi.Output[str]
+    job_variable_defaults: pulumi.Output[dict[str, Any]]
+    description: pulumi.Output[str | None]
+    concurrency_limit: pulumi.Output[int | None]
+    paused: pulumi.Output[bool]
     pool_id: pulumi.Output[str]
 
     def __init__(
