@@ -4,8 +4,9 @@ The real program runs under mocks; the engine log shows what `destroy` would be 
 no resource is protected or retained, the resources AWS refuses to delete while non-empty carry
 the flag that empties them, and dependencies make destroy delete dependents first.
 
-That the Prefect objects' delete() works against a real server (and is idempotent) is proven
-by the provider's own integration tests in tests/integration/prefect/, not repeated here.
+That the Prefect objects' delete() works against a real server, and is idempotent, is proven
+by the provider's integration tests, not repeated here: tests/integration/prefect/
+test_work_pool.py, test_block.py and test_deployment.py (`..._delete_is_idempotent...`).
 """
 
 from __future__ import annotations
