@@ -170,3 +170,93 @@ def local_plan(config: StackConfig) -> PrefectPlan:
         results_block=block,
         deployments=deployment_specs(config, config.work_pool_name, block_reference(block)),
     )
+
+
+@dataclass(frozen=True)
+class EcsPoolFacts:
+    """The AWS resources an `ecs` pool's flow runs use (values are usually `pulumi.Output`s)."""
+
+    cluster: Any
+    vpc_id: Any
+    subnet_ids: Any
+    security_group_id: Any
+    image: Any
+    execution_role_arn: Any
+    task_role_arn: Any
+    log_group: Any
+    # `prefect_api_key_secret_arn` (or the auth-string variant) -> the SSM parameter ARN.
+    credential_variables: dict[str, Any] = field(default_factory=dict)
+
+
+def ecs_job_variable_defaults(config: StackConfig, facts: EcsPoolFacts) -> dict[str, Any]:
+    """Defaults of the ECS pool's job variables: where and how every flow run starts.
+
+    Only variables prefect-aws' ECS base job template declares. Flow runs get the Prefect
+    credential as an ECS secret (the `*_secret_arn` variable), never as plain environment.
+    """
+    return {
+        "cluster": facts.cluster,
+        "launch_type": "FARGATE",
+        "vpc_id": facts.vpc_id,
+        "network_configuration": {
+            "subnets": facts.subnet_ids,
+            "securityGroups": [facts.security_group_id],
+            "assignPublicIp": "ENABLED" if config.assign_public_ip else "DISABLED",
+        },
+        "image": facts.image,
+        "cpu": config.flow_cpu,
+        "memory": config.flow_memory,
+        "execution_role_arn": facts.execution_role_arn,
+        "task_role_arn": facts.task_role_arn,
+        "configure_cloudwatch_logs": True,
+        # The stack's log group exists (with its retention): the driver must not create one.
+        "cloudwatch_logs_options": {
+            "awslogs-group": facts.log_group,
+            "awslogs-create-group": "false",
+        },
+        **facts.credential_variables,
+    }
+
+
+def ecs_deployment_job_variables(config: StackConfig, image: Any) -> dict[str, Any]:
+    """A deployment's own ECS job variables: its pinned image and this stack's flow-run size.
+
+    Set on the deployment (not only as pool defaults) so a city sharing another stack's pool
+    still runs the image it was deployed with, at the size its own config asks for.
+    """
+    return {"image": image, "cpu": config.flow_cpu, "memory": config.flow_memory}
+
+
+def _ecs_deployments(
+    config: StackConfig, work_pool_name: Any, results_block_ref: Any, image: Any
+) -> list[dict[str, Any]]:
+    specs = deployment_specs(config, work_pool_name, results_block_ref)
+    for spec in specs:
+        spec["work_pool_type"] = "ecs"
+        spec["job_variables"] = ecs_deployment_job_variables(config, image)
+    return specs
+
+
+def aws_plan(
+    config: StackConfig, facts: EcsPoolFacts, results_bucket: Any, results_prefix: str = ""
+) -> PrefectPlan:
+    """A self-contained aws stack: ECS pool, `s3-bucket` results block, its deployments."""
+    block = results_block_spec(config, results_bucket, results_prefix)
+    return PrefectPlan(
+        work_pool=work_pool_spec(config, ecs_job_variable_defaults(config, facts)),
+        results_block=block,
+        deployments=_ecs_deployments(
+            config, config.work_pool_name, block_reference(block), facts.image
+        ),
+    )
+
+
+def shared_aws_plan(
+    config: StackConfig, work_pool_name: Any, results_block_ref: Any, image: Any
+) -> PrefectPlan:
+    """A shared-mode city stack: only its deployments, on the platform stack's pool and block."""
+    return PrefectPlan(
+        work_pool=None,
+        results_block=None,
+        deployments=_ecs_deployments(config, work_pool_name, results_block_ref, image),
+    )

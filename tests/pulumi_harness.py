@@ -118,6 +118,7 @@ def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, 
     family = type_.split(":")[1].split("/")[0] if ":" in type_ else ""
     state: dict[str, Any] = {"arn": _arn(family, f"{name}")}
     if type_ == "aws:ecr/repository:Repository":
+        state["arn"] = _arn("ecr", f"repository/{inputs.get('name') or name}")
         state["repository_url"] = f"{ACCOUNT_ID}.dkr.ecr.{REGION}.amazonaws.com/{name}"
         state["repositoryUrl"] = state["repository_url"]
     elif type_ == "aws:s3/bucketV2:BucketV2" or type_ == "aws:s3/bucket:Bucket":
@@ -134,6 +135,26 @@ def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, 
     elif type_ == "aws:cloudwatch/logGroup:LogGroup":
         state["name"] = inputs.get("name") or name
         state["arn"] = _arn("logs", f"log-group:{state['name']}")
+    elif type_ == "aws:ecs/taskDefinition:TaskDefinition":
+        family = inputs.get("family") or name
+        state.update({"arn": _arn("ecs", f"task-definition/{family}:1"), "revision": 1})
+    elif type_ == "aws:ecs/service:Service":
+        state["name"] = inputs.get("name") or name
+        state["arn"] = _arn("ecs", f"service/{state['name']}")
+    elif type_ == "aws:sqs/queue:Queue":
+        queue = inputs.get("name") or name
+        state.update(
+            {
+                "name": queue,
+                "arn": _arn("sqs", queue),
+                "url": f"https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{queue}",
+            }
+        )
+    elif type_ == "aws:cloudwatch/eventRule:EventRule":
+        state["name"] = inputs.get("name") or name
+        state["arn"] = _arn("events", f"rule/{state['name']}")
+    elif type_ == "aws:ec2/securityGroup:SecurityGroup":
+        state["arn"] = _arn("ec2", f"security-group/sg-{name}")
     elif type_ == "docker:index/image:Image":
         state["repoDigest"] = f"{inputs.get('imageName', name).split(':')[0]}@sha256:{'ab' * 32}"
         state["repo_digest"] = state["repoDigest"]
@@ -145,13 +166,25 @@ def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, 
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Records registrations; answers resources and AWS invokes with realistic values."""
+    """Records registrations; answers resources and AWS invokes with realistic values.
 
-    def __init__(self, run: ProgramRun) -> None:
+    `stack_references` maps a fully qualified stack name to the outputs a `StackReference` to
+    it reads.
+    """
+
+    def __init__(
+        self, run: ProgramRun, stack_references: dict[str, dict[str, Any]] | None = None
+    ) -> None:
         self.run = run
+        self.stack_references = stack_references or {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         self.run.resources.append(RegisteredResource(args.typ, args.name, dict(args.inputs)))
+        if args.typ == "pulumi:pulumi:StackReference":
+            if args.name not in self.stack_references:
+                raise KeyError(f"no outputs given for a StackReference to {args.name!r}")
+            state = {"name": args.name, "outputs": self.stack_references[args.name]}
+            return args.name, state
         state = {**args.inputs, **_computed_state(args.typ, args.name, args.inputs)}
         return f"{args.name}-id", state
 
@@ -176,6 +209,10 @@ class RecordingMocks(pulumi.runtime.Mocks):
             },
             "aws:ec2/getVpc:getVpc": {"id": DEFAULT_VPC, "default": True},
             "aws:ec2/getSubnets:getSubnets": {"ids": DEFAULT_SUBNETS},
+            "aws:ec2/getSubnet:getSubnet": {
+                "id": args.args.get("id"),
+                "vpcId": "vpc-0subnetowner000001",
+            },
         }
         return answers.get(args.token, {})
 
@@ -201,16 +238,21 @@ def run_program(
     overrides: dict[str, Any] | None = None,
     secrets: dict[str, str] | None = None,
     preview: bool = False,
+    stack_references: dict[str, dict[str, Any]] | None = None,
+    run: ProgramRun | None = None,
 ) -> ProgramRun:
     """Run `infra.program.main()` for `stack` under mocks and return what it registered.
 
     `secrets` are `ns:key` -> value, passed as secret config the way `--secret` would.
-    Exceptions raised by the program (e.g. `ConfigError`) propagate.
+    `stack_references`: fully qualified stack name -> the outputs a `StackReference` reads.
+    Exceptions raised by the program (e.g. `ConfigError`) propagate; pass your own `run` to
+    see what was registered before one was raised.
     """
-    run = ProgramRun(stack=stack)
+    run = run if run is not None else ProgramRun(stack=stack)
     config = stack_config(stack, overrides)
     config.update(secrets or {})
-    pulumi.runtime.set_mocks(RecordingMocks(run), project=PROJECT, stack=stack, preview=preview)
+    mocks = RecordingMocks(run, stack_references)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview)
     pulumi.runtime.set_all_config(config, list((secrets or {}).keys()))
 
     from infra import program
