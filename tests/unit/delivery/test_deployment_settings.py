@@ -78,9 +78,7 @@ def test_a_city_file_deploys_only_that_city_and_shared_code_deploys_every_city()
 
 def test_shared_code_filters_name_code_that_exists() -> None:
     for pattern in deployment_paths("madrid"):
-        # The Dockerfile lands with the aws platform; every other filter names real code.
-        if pattern != "Dockerfile":
-            assert any(PROJECT_DIR.glob(pattern)), f"path filter {pattern!r} matches nothing"
+        assert any(PROJECT_DIR.glob(pattern)), f"path filter {pattern!r} matches nothing"
 
 
 def test_pre_run_command_installs_the_pinned_requirements(engine_log: EngineLog) -> None:
