@@ -17,7 +17,7 @@ import pulumi.dynamic
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult
 
 from infra.prefect.client import RetryPolicy, open_client
-from infra.prefect.connection import PrefectConnection, resolve_connection
+from infra.prefect.connection import ConfigSource, PrefectConnection, resolve_connection
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
@@ -134,22 +134,23 @@ class PrefectProvider(pulumi.dynamic.ResourceProvider):
     # Instances may override this (tests use short delays); it holds no secret.
     retry_policy: RetryPolicy = RetryPolicy()
     # Set by `configure()` in the provider process only; `__getstate__` keeps it out of pickles.
-    _connection: PrefectConnection | None = None
+    _stack_config: ConfigSource | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state.pop("_connection", None)
+        state.pop("_stack_config", None)
         return state
 
     def configure(self, req: ConfigureRequest) -> None:
-        """Take the connection from stack config (`prefect:apiUrl`, secret `prefect:apiKey` or
-        `prefect:authString`), falling back to the PREFECT_* environment variables."""
-        self._connection = resolve_connection(req.config)
+        """Keep the stack config; the connection is resolved when an operation needs it, so
+        `pulumi preview` (check and diff only) works even without a Prefect URL."""
+        self._stack_config = req.config
 
     @property
     def connection(self) -> PrefectConnection:
-        """The configured connection, else one resolved from the environment now."""
-        return self._connection or resolve_connection(None)
+        """From stack config (`prefect:apiUrl`, secret `prefect:apiKey` or `prefect:authString`),
+        each key falling back to PREFECT_API_URL / PREFECT_API_KEY / PREFECT_API_AUTH_STRING."""
+        return resolve_connection(self._stack_config)
 
     def normalise(self, props: Mapping[str, Any]) -> dict[str, Any]:
         """The input keys only, unset keys filled with their defaults, values canonical."""

@@ -95,7 +95,7 @@ class BlockProvider(PrefectProvider):
                         merge_existing_data=False,
                     ),
                 )
-        return CreateResult(str(document_id), {**desired, "id": str(document_id)})
+        return CreateResult(str(document_id), desired)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         """The live document, secrets included, as inputs; gone -> empty id."""
@@ -113,7 +113,7 @@ class BlockProvider(PrefectProvider):
                 "data": _data_with_refs(document),
             }
         )
-        return ReadResult(id_, {**live, "id": id_}, live)
+        return ReadResult(id_, live, live)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """Replace the document's data (one PATCH)."""
@@ -126,7 +126,7 @@ class BlockProvider(PrefectProvider):
                     _uuid(id_),
                     BlockDocumentUpdate(data=desired["data"], merge_existing_data=False),
                 )
-        return UpdateResult({**desired, "id": id_})
+        return UpdateResult(desired)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         """Delete the document; already gone counts as deleted."""
@@ -186,8 +186,9 @@ class Block(pulumi.dynamic.Resource, module="prefect", name="Block"):
     `Block(resource_name, props, opts=None)` where `props` is a dict with the keys
     `type_slug` (`s3-bucket`, `aws-credentials`, `local-file-system`, ...), `name` and `data`
     (the block's fields; nest another block with `block_ref(other.id)`). Values may be
-    `pulumi.Output`s. `data` is always stored as a secret output. Outputs: the inputs and `id`
-    (the block document's UUID).
+    `pulumi.Output`s. `data` is always stored as a secret output; pass secret field values as
+    Pulumi secrets (e.g. `config.require_secret(...)`) so the stored inputs are encrypted too.
+    Outputs: the inputs; the resource's `id` is the block document's UUID.
     """
 
     type_slug: pulumi.Output[str]

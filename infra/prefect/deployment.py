@@ -178,7 +178,6 @@ class DeploymentProvider(PrefectProvider):
         return UpdateResult(
             {
                 **desired,
-                "id": id_,
                 "url": self.connection.deployment_url(id_),
                 "flow_id": olds.get("flow_id"),
                 "schedule_id": schedule_id,
@@ -253,7 +252,6 @@ class DeploymentProvider(PrefectProvider):
         managed = _find_schedule(live.schedules)
         return {
             **inputs,
-            "id": str(live.id),
             "url": self.connection.deployment_url(str(live.id)),
             "flow_id": str(live.flow_id),
             "schedule_id": str(managed.id) if managed else None,
@@ -372,7 +370,8 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
     not declare), `parameters`, `job_variables`, `schedule` (`{"cron", "timezone", "active"}`,
     timezone defaults to UTC, active to true; omit for no schedule), `tags`, `description`,
     `pull_steps`, `concurrency_limit`, `paused`. Values may be `pulumi.Output`s.
-    Outputs: the inputs, `id` (deployment UUID), `url` (its UI page), `flow_id`, `schedule_id`.
+    Outputs: the inputs, `url` (its UI page), `flow_id`, `schedule_id`; the resource's `id` is
+    the deployment's UUID.
     """
 
     flow_name: pulumi.Output[str]

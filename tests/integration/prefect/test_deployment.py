@@ -144,8 +144,9 @@ def test_cron_timezone_and_active_updates_patch_the_same_schedule(
     unique: str, pool: str, api: SyncPrefectClient, requests_made: list[httpx.Request]
 ) -> None:
     provider = DeploymentProvider()
-    outs = provider.create(provider.check({}, deployment_props(unique)).inputs).outs or {}
-    deployment_id, schedule_id = outs["id"], outs["schedule_id"]
+    created = provider.create(provider.check({}, deployment_props(unique)).inputs)
+    outs = created.outs or {}
+    deployment_id, schedule_id = created.id, outs["schedule_id"]
 
     retimed = provider.check(
         {}, deployment_props(unique, schedule={"cron": "30 */2 * * *", "timezone": "UTC"})
@@ -181,19 +182,20 @@ def test_schedules_added_outside_pulumi_are_left_alone(
     from prefect.client.schemas.schedules import IntervalSchedule
 
     provider = DeploymentProvider()
-    outs = provider.create(provider.check({}, deployment_props(unique)).inputs).outs or {}
+    created = provider.create(provider.check({}, deployment_props(unique)).inputs)
+    outs = created.outs or {}
     api.create_deployment_schedules(
-        uuid.UUID(outs["id"]), [(IntervalSchedule(interval=3600), True)]
+        uuid.UUID(created.id), [(IntervalSchedule(interval=3600), True)]
     )
 
     no_schedule = provider.check({}, deployment_props(unique, schedule=None)).inputs
-    outs = provider.update(outs["id"], outs, no_schedule).outs or {}
+    outs = provider.update(created.id, outs, no_schedule).outs or {}
     restored = provider.check({}, deployment_props(unique)).inputs
-    outs = provider.update(outs["id"], outs, restored).outs or {}
+    outs = provider.update(created.id, outs, restored).outs or {}
 
-    slugs = sorted(str(s.slug) for s in api.read_deployment(outs["id"]).schedules)
+    slugs = sorted(str(s.slug) for s in api.read_deployment(created.id).schedules)
     assert slugs == ["None", "pulumi"]
-    assert provider.read(outs["id"], outs).inputs == restored
+    assert provider.read(created.id, outs).inputs == restored
 
 
 def test_out_of_band_edits_and_deletion_show_in_read_and_delete_is_idempotent(

@@ -126,6 +126,7 @@ def drive(
     created = engine.Create(provider_pb2.CreateRequest(urn=urn, properties=to_struct(news)))
     outs = from_struct(created.properties)
     seen["create"] = outs
+    seen["id"] = created.id
 
     same = engine.Diff(
         provider_pb2.DiffRequest(
@@ -214,6 +215,6 @@ def test_deployment_through_the_engine_protocol(
     }
     changed = {**inputs, "parameters": {"prov_st": "Madrid", "run_id": "run-2", "horizon": 7}}
     seen = drive(engine, DeploymentProvider(), "Deployment", inputs, changed)
-    assert seen["create"]["url"].endswith(f"/deployments/deployment/{seen['create']['id']}")
+    assert seen["create"]["url"].endswith(f"/deployments/deployment/{seen['id']}")
     assert seen["update"]["schedule_id"] == seen["create"]["schedule_id"]
     assert_engine_lifecycle(seen)

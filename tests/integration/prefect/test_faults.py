@@ -56,7 +56,7 @@ def test_server_down_gives_bounded_retries_then_an_error_naming_resource_operati
 
 def test_every_operation_reports_itself_when_the_server_is_down() -> None:
     provider = configured(DeploymentProvider(), f"http://127.0.0.1:{free_port()}/api", [])
-    outs = {"flow_name": "covid-prediction", "name": "madrid", "id": "not-used"}
+    outs = {"flow_name": "covid-prediction", "name": "madrid"}
     deployment_id = "5d1c5b8e-0000-4000-8000-000000000001"
     for operation, call in [
         ("read", lambda: provider.read(deployment_id, outs)),

@@ -74,3 +74,19 @@ def test_credentials_never_show_in_repr_and_are_redacted_from_messages() -> None
 )
 def test_deployment_ui_url_for_cloud_and_self_hosted(api_url: str, expected: str) -> None:
     assert PrefectConnection(api_url=api_url).deployment_url("d-3") == expected
+
+
+def test_preview_works_without_a_url_and_apply_says_how_to_set_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pulumi.dynamic import ConfigureRequest
+
+    from infra.prefect.work_pool import WorkPoolProvider
+
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    provider = WorkPoolProvider()
+    provider.configure(ConfigureRequest(stack_config({"covid-forecast:city": "madrid"})))
+    props = provider.check({}, {"name": "covid", "type": "process"}).inputs
+    assert provider.diff("covid", props, props).changes is False
+    with pytest.raises(ConnectionSettingsError, match="prefect:apiUrl"):
+        provider.create(props)

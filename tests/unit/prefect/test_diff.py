@@ -21,7 +21,6 @@ OLD_OUTPUTS: dict[str, Any] = {
     "tags": ["covid"],
     "concurrency_limit": 1,
     # Read-only outputs sit next to the inputs in Pulumi state.
-    "id": "5d1c5b8e-0000-4000-8000-000000000001",
     "url": "http://127.0.0.1:4200/deployments/deployment/5d1c5b8e-0000-4000-8000-000000000001",
     "flow_id": "6e2c5b8e-0000-4000-8000-000000000002",
     "schedule_id": "7f3c5b8e-0000-4000-8000-000000000003",
@@ -32,7 +31,7 @@ INPUTS = {k: v for k, v in OLD_OUTPUTS.items() if k not in DeploymentProvider.ou
 def test_identical_inputs_are_no_change_without_any_request(
     requests_made: list[httpx.Request],
 ) -> None:
-    result = DeploymentProvider().diff(OLD_OUTPUTS["id"], OLD_OUTPUTS, dict(INPUTS))
+    result = DeploymentProvider().diff("deployment-uuid", OLD_OUTPUTS, dict(INPUTS))
     assert result.changes is False
     assert result.replaces == []
     assert requests_made == []
@@ -90,7 +89,7 @@ def test_work_pool_identity_is_name_and_type() -> None:
 
 
 def test_block_identity_is_type_slug_and_name_and_data_updates_in_place() -> None:
-    old = {"type_slug": "s3-bucket", "name": "results", "data": {"bucket_name": "a"}, "id": "x"}
+    old = {"type_slug": "s3-bucket", "name": "results", "data": {"bucket_name": "a"}}
     provider = BlockProvider()
     assert provider.diff("x", old, {**old, "name": "other"}).replaces == ["name"]
     result = provider.diff("x", old, {**old, "data": {"bucket_name": "b"}})

@@ -12,6 +12,7 @@ from pulumi.dynamic import Config, ConfigureRequest
 from pulumi.dynamic.dynamic import serialize_provider
 
 from infra.config import PROJECT_DIR
+from infra.prefect import Deployment, WorkPool
 from infra.prefect.base import PrefectProvider
 from infra.prefect.block import BlockProvider
 from infra.prefect.deployment import DeploymentProvider
@@ -65,3 +66,10 @@ def test_importing_the_provider_modules_has_no_side_effects(tmp_path: str) -> No
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "clean"
+
+
+def test_a_misspelt_input_fails_in_the_program_with_the_allowed_keys() -> None:
+    with pytest.raises(ValueError, match=r"unknown input\(s\) shedule .*allowed: .*schedule"):
+        Deployment("covid", {"flow_name": "covid-prediction", "name": "madrid", "shedule": {}})
+    with pytest.raises(ValueError, match=r"input\(s\) job_variables .*job_variable_defaults"):
+        WorkPool("pool", {"name": "p", "type": "ecs", "job_variables": {}})
