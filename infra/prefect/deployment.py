@@ -151,8 +151,11 @@ class DeploymentProvider(PrefectProvider):
                 live = client.read_deployment(id_)
             except ObjectNotFound:
                 return ReadResult("", {})
-        outputs = self._outputs(self._live_inputs(live, known), live)
-        return ReadResult(id_, outputs, self._live_inputs(live, known))
+            # A deployment's flow never changes: its name is only fetched when state lacks it
+            # (e.g. a bare `Deployment.get`).
+            flow_name = known["flow_name"] or client.read_flow(live.flow_id).name
+        inputs = self._live_inputs(live, {**known, "flow_name": flow_name})
+        return ReadResult(id_, self._outputs(inputs, live), inputs)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         """PATCH the changed fields; PATCH (or create/delete) the slugged schedule in place."""
@@ -270,7 +273,6 @@ class DeploymentProvider(PrefectProvider):
         limit = live.global_concurrency_limit
         return self.normalise(
             {
-                # A deployment's flow never changes, so its name comes from the known inputs.
                 "flow_name": known["flow_name"],
                 "name": live.name,
                 "entrypoint": live.entrypoint,

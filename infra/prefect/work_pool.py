@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi
 import pulumi.dynamic
-from pulumi.dynamic import CheckFailure, CreateResult, ReadResult, UpdateResult
+from pulumi.dynamic import CheckFailure, CreateResult, DiffResult, ReadResult, UpdateResult
 
 from infra.prefect.base import (
     PrefectProvider,
@@ -86,6 +86,14 @@ class WorkPoolProvider(PrefectProvider):
                 )
             )
         return failures
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """As the base, but a new type under the same name deletes the old pool first: pool
+        names are unique, so the usual create-before-delete would collide."""
+        result = super().diff(id_, olds, news)
+        if result.replaces and "name" not in result.replaces:
+            result.delete_before_replace = True
+        return result
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         """Create the pool, or adopt an existing pool of the same name and type."""

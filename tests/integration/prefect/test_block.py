@@ -95,12 +95,14 @@ def test_create_adopts_an_existing_block_and_update_replaces_data_in_one_patch(
     assert provider.read(first.id, first.outs or {}).inputs == new
 
 
-def test_delete_is_idempotent_and_a_deleted_block_reads_as_gone(unique: str) -> None:
+def test_a_block_deleted_outside_pulumi_reads_as_gone_and_delete_still_succeeds(
+    unique: str, api: SyncPrefectClient
+) -> None:
     provider = BlockProvider()
     created = provider.create(provider.check({}, creds_props(f"creds-{unique}")).inputs)
-    provider.delete(created.id, created.outs or {})
-    provider.delete(created.id, created.outs or {})
+    api.delete_block_document(uuid.UUID(created.id))
     assert provider.read(created.id, created.outs or {}).id == ""
+    provider.delete(created.id, created.outs or {})
 
 
 def test_an_unregistered_block_type_names_the_slug_and_the_fix(unique: str) -> None:

@@ -97,6 +97,8 @@ def test_create_reads_back_equal_with_id_url_and_a_second_create_adopts(
 
     assert read.inputs == props
     assert read.outs == outs
+    # With no prior state (a bare `Deployment.get`), the flow name comes from the server.
+    assert provider.read(created.id, {}).inputs == props
     assert outs["url"] == f"{api.api_url}".removesuffix("/api/") + (
         f"/deployments/deployment/{created.id}"
     )

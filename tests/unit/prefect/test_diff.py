@@ -82,7 +82,11 @@ def test_a_name_unknown_during_preview_is_reported_as_a_replacement() -> None:
 def test_work_pool_identity_is_name_and_type() -> None:
     old = {"name": "p", "type": "process", "job_variable_defaults": {}, "pool_id": "x"}
     provider = WorkPoolProvider()
-    assert provider.diff("p", old, {**old, "type": "ecs"}).replaces == ["type"]
+    retyped = provider.diff("p", old, {**old, "type": "ecs"})
+    # Same name, new type: the old pool must go first or the new one would collide with it.
+    assert (retyped.replaces, retyped.delete_before_replace) == (["type"], True)
+    renamed = provider.diff("p", old, {**old, "name": "q", "type": "ecs"})
+    assert (renamed.replaces, renamed.delete_before_replace) == (["name", "type"], False)
     changed = provider.diff("p", old, {**old, "job_variable_defaults": {"working_dir": "/tmp"}})
     assert (changed.changes, changed.replaces) == (True, [])
     assert provider.diff("p", old, {"name": "p", "type": "process"}).changes is False
