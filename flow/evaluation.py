@@ -50,6 +50,8 @@ def rollout_rmse(predict: Predict, reports: Mapping[date, pd.DataFrame]) -> Eval
     if len(days) < 2:
         raise ValueError(f"monitoring needs at least two daily reports, got {len(days)}: {days}")
     state = _log_targets(reports[days[0]])
+    if state.empty:
+        raise ValueError(f"no requested region is in the first report of the window, {days[0]}")
     keys = state[list(REGION_COLUMNS)]
     actual_parts: list[np.ndarray] = []
     predicted_parts: list[np.ndarray] = []

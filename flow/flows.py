@@ -199,6 +199,7 @@ def train(
         tracking_uri=tracking_uri,
         artifact_location=artifact_location,
         params={"start": start.isoformat(), "end": end.isoformat(), "alpha": alpha},
+        logger=logger,
     )
     logger.info(
         "Trained on %d rows (%d regions, %s..%s), train RMSE %.5f: MLflow run %s",

@@ -151,14 +151,30 @@ def log_model(
     tracking_uri: str | None = None,
     artifact_location: str | None = None,
     params: dict[str, str | int | float] | None = None,
+    logger: Logger = _log,
 ) -> str:
     """Log `fitted` as model `"model"` with a signature and input example; returns the run id.
 
-    Sets MLflow's process-wide tracking URI when `tracking_uri` is given (MLflow's logging
-    API has no per-call override).
+    `tracking_uri` (default: MLflow's own setting) applies to this call only.
     """
+    # MLflow's logging API only reads the process-wide tracking URI: set it, then put it back.
+    previous = mlflow.get_tracking_uri()
     if tracking_uri:
         mlflow.set_tracking_uri(tracking_uri)
+    try:
+        return _log_run(fitted, example, experiment_name, artifact_location, params or {}, logger)
+    finally:
+        mlflow.set_tracking_uri(previous)
+
+
+def _log_run(
+    fitted: FittedModel,
+    example: pd.DataFrame,
+    experiment_name: str,
+    artifact_location: str | None,
+    params: dict[str, str | int | float],
+    logger: Logger,
+) -> str:
     client = MlflowClient()
     experiment = client.get_experiment_by_name(experiment_name)
     if experiment is None:
@@ -170,14 +186,14 @@ def log_model(
         if artifact_location and experiment.artifact_location.rstrip("/") != (
             artifact_location.rstrip("/")
         ):
-            _log.warning(
+            logger.warning(
                 "Experiment %r already stores artifacts at %s, not %s; using it as it is",
                 experiment_name,
                 experiment.artifact_location,
                 artifact_location,
             )
     with mlflow.start_run(experiment_id=experiment_id) as run:
-        mlflow.log_params(params or {})
+        mlflow.log_params(params)
         mlflow.log_metrics(
             {"train_rmse": fitted.train_rmse, "rows": fitted.rows, "regions": fitted.regions}
         )

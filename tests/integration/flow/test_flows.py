@@ -80,6 +80,8 @@ def test_train_logs_the_model_with_signature_and_example_to_s3(flow_env: FlowEnv
     run = mlflow.MlflowClient(flow_env.tracking_uri).get_run(flow_env.run_id)
     assert run.data.params["start"] == "2021-01-01"
     assert run.data.params["end"] == "2021-02-05"
+    # train's tracking URI applied to its own call only; it did not leak into this process.
+    assert mlflow.get_tracking_uri() != flow_env.tracking_uri
 
 
 def test_forecast_through_the_tracking_server_lands_in_s3_and_reruns_overwrite(

@@ -69,6 +69,12 @@ def test_one_report_is_not_enough() -> None:
         rollout_rmse(plus(1.0), {date(2021, 1, 1): report(1, 1)})
 
 
+def test_a_region_missing_from_the_first_report_is_an_error_not_a_crash() -> None:
+    reports = {date(2021, 1, 1): report(1, 1).iloc[0:0], date(2021, 1, 2): report(2, 1)}
+    with pytest.raises(ValueError, match="no requested region is in the first report"):
+        rollout_rmse(plus(1.0), reports)
+
+
 def test_monitor_table_starts_with_the_seed_columns() -> None:
     table = monitor_table(rollout_rmse(plus(1.0), REPORTS), date(2021, 1, 5), "r" * 32, "Madrid")
     assert list(table.columns)[:3] == ["Date", "model_version", "RMSE"]
