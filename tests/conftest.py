@@ -7,6 +7,7 @@ starts) talks to the session's server.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from collections.abc import Iterator
@@ -57,7 +58,14 @@ def prefect_server(session_dir: Path) -> Iterator[PrefectServer]:
     `PREFECT_API_URL` already points at it, so `get_client()`, flows and workers use it.
     """
     with run_prefect_server(session_dir / "prefect-home", port=_PREFECT_PORT) as server:
-        yield server
+        try:
+            yield server
+        finally:
+            # Flush flow-run logs while the server is still up; otherwise Prefect's log worker
+            # retries against the stopped server for about a minute at interpreter exit.
+            from prefect.logging.handlers import APILogWorker
+
+            APILogWorker.drain_all(timeout=10)
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +83,19 @@ def moto_s3() -> Iterator[MotoS3]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _current_event_loop() -> None:
+    """Give the main thread an event loop again after code that used `asyncio.run`.
+
+    `asyncio.run` (Prefect's sync client, flows) leaves the thread with none, and Pulumi's mocks
+    need one to register resources; without this, mocks tests fail depending on test order.
+    """
+    policy = asyncio.get_event_loop_policy()
+    try:
+        loop = policy.get_event_loop()
+    except RuntimeError:
+        loop = None
+    if loop is None or loop.is_closed():
+        policy.set_event_loop(policy.new_event_loop())
