@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 STACK ?= madrid
 PYTEST_ARGS ?=
 
-.PHONY: venv test lint fmt demo demo-clean bench preview up destroy
+.PHONY: venv test lint fmt demo demo-stop demo-clean bench preview up destroy
 
 # Re-installs only when a requirements file changed (the stamp is newer otherwise).
 $(STAMP): requirements.txt requirements-flow.txt requirements-dev.txt
@@ -33,9 +33,12 @@ test: lint
 # Offline: local Prefect server + MLflow store + process worker, one scheduled run now.
 # KEEP=1 leaves the Prefect server running afterwards so you can browse its UI.
 demo: venv
-	$(PY) -m infra.demo $(if $(KEEP),--keep,)
+	$(PY) -m demo $(if $(KEEP),--keep,)
 
-demo-clean:
+demo-stop: venv
+	$(PY) -m demo stop
+
+demo-clean: demo-stop
 	rm -rf .demo
 
 bench: venv
