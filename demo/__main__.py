@@ -220,10 +220,10 @@ def run_demo(keep: bool) -> int:
         if keep:
             say(f"server left running at {api_url.removesuffix('/api')}; `make demo-stop` stops it")
         else:
-            say("stopping the Prefect server")
             if server is not None:
+                say("stopping the Prefect server")
                 stop_process(server)
-            stop_recorded(SERVER_FILE, "server")  # also one reused from an earlier run
+            stop_recorded(SERVER_FILE, "server")  # one reused from an earlier run, if any
 
 
 def _raise_on_sigterm(signum: int, frame: FrameType | None) -> None:
