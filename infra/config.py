@@ -54,6 +54,15 @@ _IMAGE_REFERENCE = re.compile(
     r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
 )
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
+_GITHUB_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+_IAM_ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
+# Keys a shared-mode city cannot honour: the platform stack's resources decide them.
+_PLATFORM_DECIDES = {
+    "resultsUri": "results location",
+    "imageUri": "flow image",
+    "vpcId": "network",
+    "subnetIds": "network",
+}
 # Prefect names travel in URLs; it rejects these characters.
 _PREFECT_NAME_FORBIDDEN = set("/%&><")
 
@@ -346,6 +355,18 @@ def _cross_problems(cfg: Mapping[str, Any], prefect: Mapping[str, Any]) -> list[
         problems.append(
             ConfigProblem("platformStack", cfg["platformStack"], "shared mode needs platform aws")
         )
+    if platform == "aws" and cfg.get("platformStack"):
+        problems += [
+            ConfigProblem(
+                key,
+                cfg[key],
+                f"in shared mode the platform stack {cfg['platformStack']} decides the {what}; "
+                f"remove it with `pulumi config rm {key}` or unset platformStack",
+            )
+            for key, what in _PLATFORM_DECIDES.items()
+            if cfg.get(key)
+        ]
+    problems += _deployments_problems(cfg)
     if prefect.get("apiKey") and prefect.get("authString"):
         problems.append(
             ConfigProblem(
@@ -364,6 +385,31 @@ def _cross_problems(cfg: Mapping[str, Any], prefect: Mapping[str, Any]) -> list[
                     f"`pulumi config set --secret prefect:{key}`",
                 )
             )
+    return problems
+
+
+def _deployments_problems(cfg: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Pulumi Deployments keys: GitHub owner/name, an IAM role ARN, the role only with a repo."""
+    problems = []
+    repo, role = cfg.get("deploymentsRepo"), cfg.get("deploymentsRoleArn")
+    if repo and not _GITHUB_REPO.match(str(repo)):
+        problems.append(ConfigProblem("deploymentsRepo", repo, "must be a GitHub owner/name"))
+    if role and not _IAM_ROLE_ARN.match(str(role)):
+        problems.append(
+            ConfigProblem(
+                "deploymentsRoleArn",
+                role,
+                "must be an IAM role ARN: arn:aws:iam::<account>:role/<name>",
+            )
+        )
+    if role and not repo:
+        problems.append(
+            ConfigProblem(
+                "deploymentsRoleArn",
+                role,
+                "only used with deploymentsRepo; set it or remove the role",
+            )
+        )
     return problems
 
 

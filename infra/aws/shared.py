@@ -16,7 +16,7 @@ from typing import Any
 import pulumi
 
 from infra.aws.locations import S3Location, flow_run_reads, prefix_location
-from infra.config import ConfigError, ConfigProblem, StackConfig
+from infra.config import StackConfig
 
 # Stack outputs a platform stack must export (every self-contained aws stack does).
 PLATFORM_OUTPUTS: dict[str, str] = {
@@ -31,38 +31,9 @@ PLATFORM_OUTPUTS: dict[str, str] = {
     "workerTaskDefinition": "the worker's task definition",
 }
 
-# Keys a shared-mode city cannot honour (the platform's resources decide them).
-_PLATFORM_DECIDES = {
-    "resultsUri": "results location",
-    "imageUri": "flow image",
-    "vpcId": "network",
-    "subnetIds": "network",
-}
-
 
 class PlatformStackError(ValueError):
     """The referenced platform stack cannot serve this city stack."""
-
-
-def shared_mode_problems(config: StackConfig) -> list[ConfigProblem]:
-    """Keys set on a shared-mode city that its platform stack decides instead."""
-    values = {
-        "resultsUri": config.results_uri,
-        "imageUri": config.image_uri,
-        "vpcId": config.vpc_id,
-        "subnetIds": list(config.subnet_ids) or None,
-    }
-    return [
-        ConfigProblem(
-            key,
-            value,
-            f"in shared mode the platform stack {config.platform_stack} decides the "
-            f"{_PLATFORM_DECIDES[key]}; remove it with `pulumi config rm {key}` "
-            "or unset platformStack",
-        )
-        for key, value in values.items()
-        if value
-    ]
 
 
 def check_platform_outputs(
@@ -103,13 +74,10 @@ class SharedPlatform:
 def reference_platform(config: StackConfig) -> SharedPlatform:
     """Read the platform stack named by `platformStack` and check it can serve this city.
 
-    Raises `ConfigError` first (before any resource) for keys the platform decides.
+    Keys the platform decides were already refused by `infra.config` (before any resource).
     """
     if config.platform_stack is None:
         raise ValueError("reference_platform needs a stack with platformStack set")
-    problems = shared_mode_problems(config)
-    if problems:
-        raise ConfigError(config.stack, problems)
     reference = pulumi.StackReference(config.platform_stack)
     reads = flow_run_reads(config)
     platform_stack = config.platform_stack

@@ -146,3 +146,37 @@ def test_non_references_are_rejected(ref: str) -> None:
 def test_local_shared_mode_is_refused() -> None:
     with pytest.raises(ConfigError, match="shared mode needs platform aws"):
         load_config("dev", {"platformStack": "acme/covid-forecast/platform"})
+
+
+def test_pulumi_deployments_keys_are_checked() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("madrid", {"deploymentsRepo": "not a repo", "deploymentsRoleArn": "role"})
+    problems = {(p.key, p.allowed) for p in caught.value.problems}
+    assert ("deploymentsRepo", "must be a GitHub owner/name") in problems
+    assert any(k == "deploymentsRoleArn" and "arn:aws:iam::" in a for k, a in problems)
+
+    with pytest.raises(ConfigError, match="only used with deploymentsRepo"):
+        load_config("madrid", {"deploymentsRoleArn": "arn:aws:iam::123456789012:role/deployer"})
+
+    config = load_config(
+        "madrid",
+        {
+            "deploymentsRepo": "acme/covid-forecast",
+            "deploymentsRoleArn": "arn:aws:iam::123456789012:role/d",
+        },
+    )
+    assert config.deployments_repo == "acme/covid-forecast"
+
+
+def test_shared_mode_keys_the_platform_decides_are_reported_with_the_rest() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(
+            "madrid",
+            {
+                "platformStack": "acme/covid-forecast/madrid",
+                "imageUri": "ghcr.io/a/b:1",
+                "runId": "x",
+            },
+        )
+    assert {p.key for p in caught.value.problems} == {"imageUri", "runId"}
+    assert "pulumi config rm imageUri" in str(caught.value)
