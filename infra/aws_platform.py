@@ -127,7 +127,7 @@ def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
 
 
 def _declare_shared_city(config: StackConfig) -> dict[str, Any]:
-    platform = reference_platform(config)  # raises ConfigError before any resource
+    platform = reference_platform(config)  # fails when the platform cannot serve this city
     plan = shared_aws_plan(
         config,
         work_pool_name=platform.get("workPool"),
