@@ -73,7 +73,8 @@ def _load_state(path: Path) -> dict[str, dict[str, Any]]:
 def _save_state(path: Path, state: dict[str, dict[str, Any]]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True, default=str))
+    # Insertion order is creation order: destroy walks it backwards (dependents first).
+    tmp.write_text(json.dumps(state, indent=2, default=str))
     tmp.replace(path)  # atomic: a crash never leaves half a state file
 
 

@@ -18,4 +18,3 @@ def test_dev_stack_declares_the_local_plan_and_no_aws_resource() -> None:
         assert {k: inputs[k] for k in planned.props} == planned.props
     assert run.outputs["deploymentName"] == "covid-prediction/madrid"
     assert run.outputs["workPool"] == "covid-forecast-dev"
-
