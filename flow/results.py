@@ -1,9 +1,11 @@
 """Where results go (pure): slugs, object keys, CSV bytes.
 
 Keys are relative to the results location (a `results_block` or `results_uri`):
-`<city-slug>/<as_of>/<run_id>.csv` for forecasts and
-`monitoring/<scope-slug>/<as_of>/<run_id>.csv` for monitoring. Same inputs, same key, so a
-re-run overwrites its own output.
+`<city-slug>/<as_of>/<run_id>.csv` for forecasts (a `covidhub` stack's date is the hub's
+reference date, its CSV is a hub model-output file and `<run_id>.svg` beside it the fan chart;
+a quantile model on a JHU stack writes its quantiles beside the seed-shaped CSV as
+`<run_id>.quantiles.csv`) and `monitoring/<scope-slug>/<as_of>/<run_id>.csv` for monitoring.
+Same inputs, same key, so a re-run overwrites its own output.
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ def slug(name: str) -> str:
 def forecast_key(prov_st: str, as_of: date, run_id: str) -> str:
     """`<city-slug>/<YYYY-MM-DD>/<run_id>.csv`."""
     return f"{slug(prov_st)}/{as_of.isoformat()}/{run_id}.csv"
+
+
+def chart_key(csv_key: str) -> str:
+    """The fan chart's key beside a forecast CSV: `.../<run_id>.svg`."""
+    return csv_key.removesuffix(".csv") + ".svg"
+
+
+def quantiles_key(csv_key: str) -> str:
+    """The quantile forecast's key beside a seed-shaped CSV: `.../<run_id>.quantiles.csv`."""
+    return csv_key.removesuffix(".csv") + ".quantiles.csv"
 
 
 def monitor_key(prov_st: str | None, as_of: date, run_id: str) -> str:
