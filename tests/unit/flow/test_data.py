@@ -55,7 +55,7 @@ def test_latest_uses_as_of_when_its_report_exists(reports_dir: Path) -> None:
 def test_latest_steps_back_over_missing_days_and_says_which_day(
     reports_dir: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="flow.data")
+    caplog.set_level(logging.INFO, logger="flow.sources.daily_reports")
     day, _ = DailyReports(template(reports_dir)).latest(date(2021, 1, 9), 3)
     assert day == date(2021, 1, 7)
     assert "Using the report of 2021-01-07 (as_of 2021-01-09)" in caplog.text

@@ -1,12 +1,15 @@
-"""JHU daily reports: both header eras, aggregation per region, the real extract."""
+"""JHU daily reports: both header eras, aggregation per region, bad files refused, the real
+extract."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
 
 from flow.reports import ReportFormatError, aggregate_regions, parse_report, read_regions
+from flow.sources import SourceDataError
 
 JHU = Path(__file__).resolve().parents[4] / "shared" / "data" / "jhu"
 needs_jhu = pytest.mark.skipif(
@@ -49,8 +52,22 @@ def test_new_era_counties_are_summed_per_province() -> None:
     assert regions[("Madrid", "Spain")] == (399499, 11828)
 
 
-def test_country_without_province_keeps_its_name_and_blank_counts_are_zero() -> None:
-    assert as_dict(NEW_ERA)[("Portugal", "Portugal")] == (0, 0)
+def test_country_without_province_keeps_its_name() -> None:
+    assert as_dict(OLD_ERA)[("Spain", "Spain")] == (7798, 289)
+
+
+def test_a_region_the_publisher_left_blank_is_left_out_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    regions = as_dict(NEW_ERA)
+    assert ("Portugal", "Portugal") not in regions
+    assert "2 empty Confirmed/Deaths cell(s)" in caplog.text
+    assert "1 region(s) with no count at all left out of this day (Portugal)" in caplog.text
+
+
+def test_a_blank_county_adds_nothing_to_its_province() -> None:
+    blank_kings = NEW_ERA.replace(b"40.6,-73.9,100,7,", b"40.6,-73.9,,7,")
+    assert as_dict(blank_kings)[("New York", "US")] == (50, 10)
 
 
 def test_output_columns_are_renamed_like_the_seed() -> None:
@@ -66,6 +83,94 @@ def test_output_columns_are_renamed_like_the_seed() -> None:
 def test_a_file_that_is_not_a_daily_report_names_the_missing_columns() -> None:
     with pytest.raises(ReportFormatError, match=r"missing column\(s\) \['Country_Region'"):
         parse_report(b"Province_State,Cases\nMadrid,1\n", "s3://b/x.csv")
+
+
+HEADER = NEW_ERA.split(b"\n")[0] + b"\n"
+MADRID = b',,Madrid,Spain,2021-01-02 05:22:33,40.4,-3.7,{c},{d},40736,346935,"Madrid, Spain",1,2\n'
+
+# Issue 16's table: what the seed reader did with each, and the line of the error now.
+BAD_REPORTS = {
+    "an HTML error page": (
+        b"<!DOCTYPE html>\n<html><body>404: Not Found</body></html>\n",
+        "an HTML or XML page, not CSV",
+    ),
+    "a missing Deaths column": (
+        NEW_ERA.replace(b",Deaths,", b",Dead,"),
+        r"missing column\(s\) \['Deaths'\]",
+    ),
+    "an empty file": (b"", "the file is empty"),
+    "binary garbage": (bytes(range(256)) * 4, "binary data"),
+    "undecodable bytes": (HEADER + b"\xff\xfe,,Madrid,Spain\n", "not UTF-8 text: byte 0xff"),
+    "a header with no rows": (HEADER, "no data rows after the header"),
+    "Confirmed = ten": (
+        HEADER + MADRID.replace(b"{c}", b"ten").replace(b"{d}", b"3"),
+        r"column 'Confirmed': 1 bad value\(s\) \(line 2 'ten'\); expected a cumulative count",
+    ),
+    "Confirmed = -5": (
+        HEADER + MADRID.replace(b"{c}", b"-5").replace(b"{d}", b"3"),
+        r"column 'Confirmed': 1 bad value\(s\) \(line 2 '-5'\)",
+    ),
+    "a row cut short": (
+        HEADER + b",".join(MADRID.replace(b"{c}", b"5").split(b",")[:8]) + b"\n",
+        r"1 row\(s\) with the wrong number of fields \(line 2 has 8\); expected 14",
+    ),
+    "a county twice": (NEW_ERA + NEW_ERA.split(b"\n")[1] + b"\n", "duplicate"),
+    "a row without a country": (
+        HEADER + MADRID.replace(b"Spain,", b",", 1).replace(b"{c}", b"5").replace(b"{d}", b"3"),
+        r"column 'Country_Region': 1 bad value\(s\) \(line 2 ''\); expected a country name",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_REPORTS))
+def test_every_bad_report_is_refused_naming_the_file_and_the_problem(case: str) -> None:
+    content, expected = BAD_REPORTS[case]
+    with pytest.raises(ReportFormatError, match=expected) as raised:
+        read_regions(content, "s3://jhu/01-02-2021.csv")
+    assert isinstance(raised.value, SourceDataError)
+    assert str(raised.value).startswith("s3://jhu/01-02-2021.csv: refused")
+    assert raised.value.source == "s3://jhu/01-02-2021.csv"
+
+
+def test_several_problems_in_one_report_are_listed_together() -> None:
+    rows = [
+        MADRID.replace(b"{c}", b"ten").replace(b"{d}", b"3"),
+        MADRID.replace(b"Madrid", b"Ceuta").replace(b"{c}", b"5").replace(b"{d}", b"-1"),
+        b",,Melilla,Spain\n",
+    ]
+    with pytest.raises(ReportFormatError) as raised:
+        read_regions(HEADER + b"".join(rows), "day.csv")
+    assert len(raised.value.problems) == 3
+    message = str(raised.value)
+    assert "day.csv: refused, 3 problem(s)" in message
+    assert "line 2 'ten'" in message
+    assert "line 3 '-1'" in message
+    assert "line 4 has 4" in message
+
+
+def test_whole_numbers_written_as_floats_are_read_exactly() -> None:
+    content = HEADER + MADRID.replace(b"{c}", b"399499.0").replace(b"{d}", b"11828")
+    assert as_dict(content)[("Madrid", "Spain")] == (399499, 11828)
+
+
+def test_a_fraction_of_a_case_is_refused() -> None:
+    content = HEADER + MADRID.replace(b"{c}", b"12.5").replace(b"{d}", b"1")
+    with pytest.raises(ReportFormatError, match=r"line 2 '12\.5'"):
+        read_regions(content, "day.csv")
+
+
+def test_blank_lines_and_crlf_line_ends_are_accepted() -> None:
+    content = (HEADER + b"\n" + MADRID.replace(b"{c}", b"5").replace(b"{d}", b"1")).replace(
+        b"\n", b"\r\n"
+    )
+    assert as_dict(content) == {("Madrid", "Spain"): (5, 1)}
+
+
+def test_the_logger_given_receives_the_blank_cell_counts(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test.reports")
+    with caplog.at_level(logging.WARNING, logger="test.reports"):
+        read_regions(NEW_ERA, "day.csv", logger)
+    assert [r.name for r in caplog.records] == ["test.reports"]
 
 
 def test_aggregate_is_sorted_and_unique_per_region() -> None:
