@@ -26,6 +26,7 @@ from infra.aws.roles import Roles
 from infra.aws.secrets import PrefectSecrets
 from infra.aws.shared import reference_platform
 from infra.aws.storage import ResultsStorage
+from infra.aws.tags import tag_every_aws_resource
 from infra.aws.worker import Worker
 from infra.config import StackConfig
 from infra.prefect_plan import declare_prefect_plan
@@ -37,10 +38,13 @@ from infra.specs import (
     shared_aws_plan,
     stack_prefix,
 )
+from infra.tags import stack_tags
 
 
 def declare_aws_platform(config: StackConfig) -> dict[str, Any]:
     """Declare the stack's AWS and Prefect resources and return its outputs."""
+    # Before the first resource: every taggable AWS resource gets project, stack and city.
+    tag_every_aws_resource(stack_tags(config))
     if config.shared:
         return _declare_shared_city(config)
     return _declare_self_contained(config)
