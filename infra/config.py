@@ -7,9 +7,10 @@ problem is reported in one `ConfigError` that names the key, the value and what 
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -17,7 +18,11 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cronsim import CronSim, CronSimError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+# The one exception to "infra never imports flow": flow.locations is standard-library only, and
+# checking a covidhub `city` at preview needs the hub's own location table.
+from flow.locations import UnknownLocationError, resolve_location
 
 PROJECT = "covid-forecast"
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +60,8 @@ _IMAGE_REFERENCE = re.compile(
 )
 _RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 _GITHUB_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+# An address SNS can deliver to: one @, a dotted domain, no spaces (SNS confirms it by mail).
+_EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$")
 _IAM_ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 # Keys a shared-mode city cannot honour: the platform stack's resources decide them.
 _PLATFORM_DECIDES = {
@@ -62,9 +69,22 @@ _PLATFORM_DECIDES = {
     "imageUri": "flow image",
     "vpcId": "network",
     "subnetIds": "network",
+    "alertEmail": "worker-health alarm",
+}
+# Where each data source is published (flow.sources.DEFAULT_URLS; a unit test keeps them equal).
+# The default `dataUrl` follows `dataSource`.
+DATA_SOURCES = ("jhu-daily", "covidhub")
+DEFAULT_DATA_URLS = {
+    "jhu-daily": "https://raw.githubusercontent.com/CSSEGISandData/COVID-19/master/"
+    "csse_covid_19_data/csse_covid_19_daily_reports/{date:%m-%d-%Y}.csv",
+    "covidhub": "https://raw.githubusercontent.com/CDCgov/covid19-forecast-hub/main/"
+    "target-data/covid-hospital-admissions.csv",
 }
 # Prefect names travel in URLs; it rejects these characters.
 _PREFECT_NAME_FORBIDDEN = set("/%&><")
+# Project keys that hold secrets: they must be set with `pulumi config set --secret` and their
+# values never appear in a message.
+SECRET_KEYS = frozenset({"alertWebhookUrl"})
 
 
 class ConfigError(ValueError):
@@ -188,7 +208,9 @@ class StackConfig(BaseModel):
     stack: str
     # aws: ECR image, ECS worker service, S3 results. local: process pool, local files.
     platform: Literal["aws", "local"] = Field(alias="platform")
-    # JHU Province_State the stack forecasts.
+    # Where the data comes from: JHU CSSE daily reports or the CDC Forecast Hub's weekly file.
+    data_source: Literal["jhu-daily", "covidhub"] = Field(alias="dataSource", default="jhu-daily")
+    # jhu-daily: the JHU Province_State; covidhub: a hub location (name, USPS, FIPS) or `all`.
     city: str = Field(alias="city", min_length=1)
     # JHU Country_Region, when the Province_State name is ambiguous.
     country: str | None = Field(alias="country", default=None)
@@ -223,7 +245,7 @@ class StackConfig(BaseModel):
     subnet_ids: tuple[str, ...] = Field(alias="subnetIds", default=())
     # Public IP for tasks in public subnets without NAT.
     assign_public_ip: bool = Field(alias="assignPublicIp")
-    # JHU daily-report URL template with one {date} field.
+    # jhu-daily: report URL template with one {date} field; covidhub: the one CSV's URL/path.
     data_url: str = Field(alias="dataUrl")
     # Prefect work pool name.
     work_pool_name: str = Field(alias="workPoolName")
@@ -233,12 +255,29 @@ class StackConfig(BaseModel):
     log_retention_days: int = Field(alias="logRetentionDays", ge=1)
     # Images kept by the ECR lifecycle policy.
     image_keep_count: int = Field(alias="imageKeepCount", ge=1)
+    # Secret. Webhook URL failed-forecast alerts are sent to (Slack, Teams or any URL taking a
+    # JSON POST); None: no notification block and no *forecast failed* automation.
+    alert_webhook_url: SecretStr | None = Field(alias="alertWebhookUrl", default=None)
+    # Minutes a flow run may stay Running before it is cancelled; 0: never.
+    stuck_after_minutes: int = Field(alias="stuckAfterMinutes", default=60, ge=0)
+    # Runs of one deployment at a time (0: no limit) and what happens to one more.
+    concurrency_limit: int = Field(alias="concurrencyLimit", default=1, ge=0)
+    collision_strategy: Literal["CANCEL_NEW", "ENQUEUE"] = Field(
+        alias="collisionStrategy", default="CANCEL_NEW"
+    )
     # Pulumi Deployments: the GitHub repo (owner/name) this stack deploys from; None: not managed.
     deployments_repo: str | None = Field(alias="deploymentsRepo", default=None)
     # Branch whose pushes deploy this stack.
     deployments_branch: str = Field(alias="deploymentsBranch", min_length=1)
     # AWS role Pulumi Deployments assumes via OIDC; None: credentials from the environment.
     deployments_role_arn: str | None = Field(alias="deploymentsRoleArn", default=None)
+    # Address subscribed to the worker-health alarm's SNS topic; None: the topic has no subscriber.
+    alert_email: str | None = Field(alias="alertEmail", default=None)
+    # Cron (UTC) of Pulumi Deployments' drift detection of the stack (with deploymentsRepo);
+    # None: no drift schedule.
+    drift_schedule: str | None = Field(alias="driftSchedule", default=None)
+    # A drift run also runs `pulumi up` to undo the drift, instead of only reporting it.
+    drift_auto_remediate: bool = Field(alias="driftAutoRemediate", default=False)
     # Prefect API URL; None falls back to PREFECT_API_URL (local platform only).
     prefect_api_url: str | None = None
     # Which Prefect credential the stack holds as a secret (never the value itself).
@@ -278,27 +317,24 @@ class StackConfig(BaseModel):
     def _image(cls, value: str | None) -> str | None:
         return validate_image_reference(value) if value else None
 
-    @field_validator("data_url")
-    @classmethod
-    def _data_url(cls, value: str) -> str:
-        from datetime import date
-
-        try:
-            rendered = value.format(date=date(2021, 1, 1))
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ValueError(
-                "must be a template with exactly one field, {date}, e.g. .../{date:%m-%d-%Y}.csv"
-            ) from exc
-        if rendered == value:
-            raise ValueError("has no {date} field, so every day would read the same file")
-        return value
-
     @field_validator("work_pool_name")
     @classmethod
     def _pool_name(cls, value: str) -> str:
         if not value or _PREFECT_NAME_FORBIDDEN & set(value):
             raise ValueError("must be non-empty and contain none of / % & > <")
         return value
+
+    @field_validator("alert_email")
+    @classmethod
+    def _alert_email(cls, value: str | None) -> str | None:
+        if value and not _EMAIL.match(value.strip()):
+            raise ValueError("must be one email address, e.g. oncall@example.org")
+        return value.strip() if value else None
+
+    @field_validator("drift_schedule")
+    @classmethod
+    def _drift_schedule(cls, value: str | None) -> str | None:
+        return validate_cron(value) if value else None
 
     @property
     def city_slug(self) -> str:
@@ -315,9 +351,92 @@ def _blank_to_none(value: Any) -> Any:
     return None if value in ("", None) else value
 
 
-def _cross_problems(cfg: Mapping[str, Any], prefect: Mapping[str, Any]) -> list[ConfigProblem]:
+def _alert_problems(cfg: Mapping[str, Any], secret_keys: Collection[str]) -> list[ConfigProblem]:
+    """The alert webhook: an http(s) URL with a host, stored as a secret; never echoed."""
+    url = cfg.get("alertWebhookUrl")
+    if not url:
+        return []
+    parsed = urlparse(str(url))
+    problems = []
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        problems.append(
+            ConfigProblem(
+                "alertWebhookUrl",
+                "[secret]",
+                "must be an http(s) webhook URL, e.g. https://hooks.slack.com/services/...",
+            )
+        )
+    if "alertWebhookUrl" not in secret_keys:
+        problems.append(
+            ConfigProblem(
+                "alertWebhookUrl",
+                "[redacted]",
+                "is stored in plaintext; re-set it with "
+                f"`pulumi config set --secret {PROJECT}:alertWebhookUrl <url>`",
+            )
+        )
+    return problems
+
+
+def _jhu_template_problem(url: str) -> str | None:
+    from datetime import date
+
+    try:
+        rendered = url.format(date=date(2021, 1, 1))
+    except (KeyError, IndexError, ValueError):
+        return (
+            "with dataSource jhu-daily, must be a template with exactly one field, {date}, "
+            "e.g. .../{date:%m-%d-%Y}.csv"
+        )
+    if rendered == url:
+        return (
+            "with dataSource jhu-daily, needs a {date} field (one report per day), "
+            "e.g. .../{date:%m-%d-%Y}.csv; one weekly file is dataSource covidhub"
+        )
+    return None
+
+
+def _source_problems(cfg: Mapping[str, Any]) -> list[ConfigProblem]:
+    """`dataUrl`, `city` and `country` must fit `dataSource` (an unknown source is reported
+    on its own key)."""
+    source, url, city = cfg.get("dataSource") or "jhu-daily", cfg.get("dataUrl"), cfg.get("city")
+    problems = []
+    if source == "jhu-daily" and isinstance(url, str):
+        problem = _jhu_template_problem(url)
+        if problem:
+            problems.append(ConfigProblem("dataUrl", url, problem))
+    elif source == "covidhub":
+        if isinstance(url, str) and "{" in url:
+            problems.append(
+                ConfigProblem(
+                    "dataUrl",
+                    url,
+                    "with dataSource covidhub, must be the URL or path of the hub's one "
+                    "target-data CSV (no {date} field); empty means the hub's GitHub file",
+                )
+            )
+        if isinstance(city, str) and city.strip():
+            try:
+                resolve_location(city)
+            except UnknownLocationError as exc:
+                problems.append(ConfigProblem("city", city, str(exc)))
+        if cfg.get("country"):
+            problems.append(
+                ConfigProblem(
+                    "country",
+                    cfg["country"],
+                    "only used with dataSource jhu-daily; remove it (`pulumi config rm country`)",
+                )
+            )
+    return problems
+
+
+def _cross_problems(
+    cfg: Mapping[str, Any], prefect: Mapping[str, Any], secret_keys: Collection[str] = ()
+) -> list[ConfigProblem]:
     """Checks that involve more than one key (run even when single keys failed)."""
-    problems = _fargate_problems(
+    problems = _source_problems(cfg)
+    problems += _fargate_problems(
         "workerCpu", cfg.get("workerCpu"), "workerMemory", cfg.get("workerMemory")
     )
     problems += _fargate_problems(
@@ -355,6 +474,15 @@ def _cross_problems(cfg: Mapping[str, Any], prefect: Mapping[str, Any]) -> list[
         problems.append(
             ConfigProblem("platformStack", cfg["platformStack"], "shared mode needs platform aws")
         )
+    if platform == "local" and cfg.get("alertEmail"):
+        problems.append(
+            ConfigProblem(
+                "alertEmail",
+                cfg["alertEmail"],
+                "the worker-health alarm exists only on the aws platform (the local worker is "
+                "yours to watch); remove it with `pulumi config rm alertEmail`",
+            )
+        )
     if platform == "aws" and cfg.get("platformStack"):
         problems += [
             ConfigProblem(
@@ -367,6 +495,7 @@ def _cross_problems(cfg: Mapping[str, Any], prefect: Mapping[str, Any]) -> list[
             if cfg.get(key)
         ]
     problems += _deployments_problems(cfg)
+    problems += _alert_problems(cfg, secret_keys)
     if prefect.get("apiKey") and prefect.get("authString"):
         problems.append(
             ConfigProblem(
@@ -410,6 +539,62 @@ def _deployments_problems(cfg: Mapping[str, Any]) -> list[ConfigProblem]:
                 "only used with deploymentsRepo; set it or remove the role",
             )
         )
+    if _is_true(cfg.get("driftAutoRemediate")):
+        # Drift runs are Pulumi Deployments: without settings and a schedule nothing runs.
+        missing = [key for key in ("deploymentsRepo", "driftSchedule") if not cfg.get(key)]
+        if missing:
+            problems.append(
+                ConfigProblem(
+                    "driftAutoRemediate",
+                    True,
+                    f"needs {' and '.join(missing)}: remediation runs as a Pulumi Deployments "
+                    f"drift run; set {'it' if len(missing) == 1 else 'them'}, or remove "
+                    "driftAutoRemediate",
+                )
+            )
+    return problems
+
+
+def _is_true(value: Any) -> bool:
+    """A boolean config value as the engine hands it over (`true` arrives as a string)."""
+    return value is True or str(value).strip().lower() == "true"
+
+
+@functools.cache
+def declared_config_keys() -> frozenset[str]:
+    """The keys Pulumi.yaml's config schema declares (the project's own namespace)."""
+    from infra.stack_files import project_schema  # stack_files builds on this module
+
+    return frozenset(project_schema())
+
+
+def closest_key(key: str, declared: Collection[str]) -> str | None:
+    """The declared key `key` was most likely meant to be (case slips first), or None."""
+    by_case = [name for name in declared if name.lower() == key.lower()]
+    if by_case:
+        return by_case[0]
+    lowered = {name.lower(): name for name in declared}
+    close = difflib.get_close_matches(key.lower(), sorted(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def _undeclared_key_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
+    """Project keys Pulumi.yaml does not declare: the program would silently ignore them."""
+    declared = declared_config_keys()
+    problems = []
+    for key in sorted(set(raw) - declared):
+        meant = closest_key(key, declared)
+        fix = (
+            f"did you mean {meant}? `pulumi config rm {key}` then `pulumi config set {meant} ...`"
+            if meant
+            else f"remove it with `pulumi config rm {key}` (README.md, Configuration, lists "
+            "every key)"
+        )
+        problems.append(
+            ConfigProblem(
+                key, raw[key], f"is not a key Pulumi.yaml declares, so it would be ignored; {fix}"
+            )
+        )
     return problems
 
 
@@ -424,21 +609,31 @@ def _problems_from_validation(
             message = "is required: pulumi config set " + key + " <value>"
         elif err["type"] == "literal_error" and key == "platform":
             message = "must be one of: aws, local"
-        problems.append(ConfigProblem(key, raw.get(key), message))
+        elif err["type"] == "literal_error" and key == "dataSource":
+            message = f"must be one of: {', '.join(DATA_SOURCES)}"
+        value = "[secret]" if key in SECRET_KEYS else raw.get(key)
+        problems.append(ConfigProblem(key, value, message))
     return problems
 
 
 def build_stack_config(
-    stack: str, raw: Mapping[str, Any], prefect: Mapping[str, Any] | None = None
+    stack: str,
+    raw: Mapping[str, Any],
+    prefect: Mapping[str, Any] | None = None,
+    secret_keys: Collection[str] = (),
 ) -> StackConfig:
     """Validate project config values (keys as in Pulumi.yaml) into a `StackConfig`.
 
     `prefect` holds the `prefect:` namespace: `apiUrl`, and booleans telling whether `apiKey` /
     `authString` are set (and `apiKeyIsSecret` / `authStringIsSecret` whether they are secret).
-    Raises `ConfigError` listing every problem at once.
+    `secret_keys`: the project keys whose values are stored as secrets (a `SECRET_KEYS` key set
+    in plaintext is refused). Raises `ConfigError` listing every problem at once.
     """
     prefect = prefect or {}
-    cleaned = {k: _blank_to_none(v) for k, v in raw.items()}
+    # A key Pulumi.yaml does not declare is a typo of one it does: reported, never used.
+    undeclared = _undeclared_key_problems(raw)
+    typos = {problem.key for problem in undeclared}
+    cleaned = {k: _blank_to_none(v) for k, v in raw.items() if k not in typos}
     auth: Literal["api_key", "auth_string", "none"] = (
         "api_key"
         if prefect.get("apiKey")
@@ -446,6 +641,9 @@ def build_stack_config(
         if prefect.get("authString")
         else "none"
     )
+    if not cleaned.get("dataUrl"):
+        # The default follows the source; an unknown source is reported on its own key.
+        cleaned["dataUrl"] = DEFAULT_DATA_URLS.get(cleaned.get("dataSource") or "jhu-daily", "")
     payload = {
         **{k: v for k, v in cleaned.items() if v is not None},
         "stack": stack,
@@ -453,7 +651,7 @@ def build_stack_config(
         "prefect_api_url": _blank_to_none(prefect.get("apiUrl")),
         "prefect_auth": auth,
     }
-    problems = _cross_problems(cleaned, prefect)
+    problems = undeclared + _cross_problems(cleaned, prefect, secret_keys)
     config: StackConfig | None = None
     try:
         config = StackConfig.model_validate(payload)
@@ -501,20 +699,39 @@ CONFIG_KEYS: tuple[str, ...] = tuple(
 )
 
 
+def configured_project_keys() -> set[str]:
+    """Every key the running stack sets in the project namespace, declared or not.
+
+    The Python SDK has no public listing of config keys: the engine hands the program its
+    config as the `PULUMI_CONFIG` environment JSON, which the runtime copies into its config
+    map (where `pulumi.runtime.set_all_config` and the tests' mocks put it too).
+    """
+    from pulumi.runtime.config import CONFIG, get_config_env
+
+    prefix = f"{PROJECT}:"
+    keys = {*CONFIG.get(), *get_config_env()}
+    return {key.removeprefix(prefix) for key in keys if key.startswith(prefix)}
+
+
 def load_stack_config() -> StackConfig:
     """Read and validate the running Pulumi stack's config (raises `ConfigError`)."""
     import pulumi
     from pulumi.runtime.config import get_config, is_config_secret
 
     project_config = pulumi.Config()
-    raw = {}
+    raw: dict[str, Any] = {}
     for key in CONFIG_KEYS:
         value = project_config.get(key)
         if value is not None:
             raw[key] = parse_config_value(key, value)
+    for key in configured_project_keys() - set(CONFIG_KEYS):
+        # Undeclared keys are only reported (as typos); a secret one is never echoed.
+        secret = is_config_secret(f"{PROJECT}:{key}")
+        raw[key] = "[secret]" if secret else get_config(f"{PROJECT}:{key}")
     prefect: dict[str, Any] = {"apiUrl": get_config("prefect:apiUrl")}
     for key in ("apiKey", "authString"):
         prefect[key] = get_config(f"prefect:{key}") not in (None, "")
         prefect[f"{key}IsSecret"] = is_config_secret(f"prefect:{key}")
-    config = build_stack_config(pulumi.get_stack(), raw, prefect)
+    secret_keys = {key for key in SECRET_KEYS if is_config_secret(f"{PROJECT}:{key}")}
+    config = build_stack_config(pulumi.get_stack(), raw, prefect, secret_keys)
     return resolve_local_paths(config) if config.platform == "local" else config

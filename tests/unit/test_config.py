@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from infra.config import (
+    DATA_SOURCES,
+    DEFAULT_DATA_URLS,
     FARGATE_SIZES,
     ConfigError,
     StackConfig,
@@ -180,3 +182,171 @@ def test_shared_mode_keys_the_platform_decides_are_reported_with_the_rest() -> N
         )
     assert {p.key for p in caught.value.problems} == {"imageUri", "runId"}
     assert "pulumi config rm imageUri" in str(caught.value)
+
+
+# Data sources: `dataSource` picks what `dataUrl` and `city` must look like.
+
+
+def test_the_california_stack_is_a_weekly_covidhub_stack_with_the_hub_default_url() -> None:
+    california = load_config("california")
+    assert (california.platform, california.data_source, california.city) == (
+        "aws",
+        "covidhub",
+        "California",
+    )
+    assert (california.schedule_cron, california.schedule_timezone) == (
+        "0 18 * * 3",
+        "America/New_York",
+    )
+    assert california.data_url == DEFAULT_DATA_URLS["covidhub"]
+
+
+def test_jhu_stacks_keep_the_jhu_default_source_and_url() -> None:
+    madrid = load_config("madrid")
+    assert madrid.data_source == "jhu-daily"
+    assert madrid.data_url == DEFAULT_DATA_URLS["jhu-daily"]
+
+
+def test_the_infra_default_urls_are_the_flow_sources_defaults() -> None:
+    from flow.sources import DEFAULT_URLS, SOURCES
+
+    assert DEFAULT_DATA_URLS == DEFAULT_URLS
+    assert DATA_SOURCES == SOURCES
+
+
+@pytest.mark.parametrize(
+    "city", ["California", "ca", "06", "6", "US", "all", "District of Columbia"]
+)
+def test_covidhub_cities_are_hub_locations_by_name_usps_or_fips(city: str) -> None:
+    config = load_config("california", {"city": city})
+    assert config.city == city
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org/target-data/covid-hospital-admissions.csv",
+        "s3://hub-mirror/target-data/covid-hospital-admissions.csv",
+        "file:///data/covid-hospital-admissions.csv",
+    ],
+)
+def test_covidhub_takes_one_file(url: str) -> None:
+    assert load_config("california", {"dataUrl": url}).data_url == url
+
+
+def test_a_dev_stack_switched_to_covidhub_reports_every_key_that_does_not_fit() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("dev", {"dataSource": "covidhub"})
+    problems = {p.key: p.allowed for p in caught.value.problems}
+    assert set(problems) == {"dataUrl", "city", "country"}
+    assert "no {date} field" in problems["dataUrl"]
+    assert "Unknown location 'Madrid'" in problems["city"]
+    assert "only used with dataSource jhu-daily" in problems["country"]
+    switched = load_config(
+        "dev",
+        {
+            "dataSource": "covidhub",
+            "city": "CA",
+            "country": "",
+            "dataUrl": ".demo/covidhub/covid-hospital-admissions.csv",
+        },
+    )
+    assert switched.data_source == "covidhub"
+    assert switched.data_url.endswith("/.demo/covidhub/covid-hospital-admissions.csv")
+
+
+def test_an_unknown_hub_location_names_the_closest_ones() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("california", {"city": "Califronia"})
+    [problem] = caught.value.problems
+    assert problem.key == "city"
+    assert "Closest: California (CA, 06)" in problem.allowed
+
+
+def test_a_jhu_template_on_a_covidhub_stack_and_a_single_file_on_a_jhu_stack_are_refused() -> None:
+    with pytest.raises(ConfigError, match=r"with dataSource covidhub, must be the URL or path"):
+        load_config("california", {"dataUrl": "https://x.org/{date:%m-%d-%Y}.csv"})
+    with pytest.raises(ConfigError, match=r"one weekly file is dataSource covidhub"):
+        load_config("madrid", {"dataUrl": "https://x.org/covid-hospital-admissions.csv"})
+
+
+def test_an_unknown_source_is_reported_with_the_choices() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("madrid", {"dataSource": "nhsn"})
+    [problem] = caught.value.problems
+    assert (problem.key, problem.allowed) == ("dataSource", "must be one of: jhu-daily, covidhub")
+
+
+# --- typo guard, alert email, drift checks ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("scheduleCorn", "scheduleCron"),
+        ("logretentiondays", "logRetentionDays"),
+        ("alertEmial", "alertEmail"),
+        ("driftAutoRemediation", "driftAutoRemediate"),
+    ],
+)
+def test_an_undeclared_key_fails_with_the_closest_declared_key(typo: str, meant: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("madrid", {typo: "x"})
+    [problem] = caught.value.problems
+    assert problem.key == typo
+    assert f"did you mean {meant}?" in problem.allowed
+    assert f"pulumi config rm {typo}" in problem.allowed
+
+
+def test_a_typo_is_reported_with_every_other_mistake_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("madrid", {"scheduleCorn": "0 7 * * *", "runId": "latest", "flowCpu": 300})
+    assert {p.key for p in caught.value.problems} == {"scheduleCorn", "runId", "flowCpu"}
+
+
+def test_an_undeclared_key_without_a_close_match_says_how_to_remove_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("dev", {"favouriteFruit": "kiwi"})
+    [problem] = caught.value.problems
+    assert "did you mean" not in problem.allowed
+    assert "pulumi config rm favouriteFruit" in problem.allowed
+
+
+def test_an_undeclared_secret_key_is_reported_without_its_value() -> None:
+    canary = "https://hooks.example.org/CANARY-0123456789"
+    with pytest.raises(ConfigError) as caught:
+        load_config("madrid", secrets={"covid-forecast:alertWebhookUri": canary})
+    [problem] = caught.value.problems
+    assert problem.key == "alertWebhookUri" and "did you mean alertWebhookUrl?" in problem.allowed
+    assert canary not in str(caught.value)
+
+
+@pytest.mark.parametrize("email", ["oncall", "on call@example.org", "a@b", "x@@example.org"])
+def test_a_bad_alert_email_is_refused(email: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("madrid", {"alertEmail": email})
+    [problem] = caught.value.problems
+    assert (problem.key, problem.value) == ("alertEmail", email)
+    assert "one email address" in problem.allowed
+
+
+def test_alert_email_is_refused_where_no_alarm_exists() -> None:
+    with pytest.raises(ConfigError, match=r"alertEmail = 'oncall@example.org': the worker-health"):
+        load_config("dev", {"alertEmail": "oncall@example.org"})
+    with pytest.raises(ConfigError, match=r"platform stack acme/covid-forecast/madrid decides"):
+        load_config(
+            "madrid",
+            {"alertEmail": "oncall@example.org", "platformStack": "acme/covid-forecast/madrid"},
+        )
+
+
+def test_drift_remediation_needs_a_repository_and_a_schedule() -> None:
+    with pytest.raises(ConfigError, match=r"driftAutoRemediate = True: needs deploymentsRepo"):
+        load_config("madrid", {"driftAutoRemediate": True})
+    with pytest.raises(ConfigError, match=r"needs driftSchedule"):
+        load_config(
+            "madrid",
+            {"driftAutoRemediate": True, "deploymentsRepo": "acme/covid", "driftSchedule": ""},
+        )
+    with pytest.raises(ConfigError, match=r"driftSchedule = 'daily': not a valid cron"):
+        load_config("madrid", {"driftSchedule": "daily"})
