@@ -17,6 +17,7 @@ from typing import Any
 import pulumi
 import pulumi.runtime
 
+from infra import plan_mocks
 from infra.config import PROJECT
 from infra.stack_files import stack_config_values
 
@@ -219,18 +220,7 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 def stack_config(stack: str, overrides: dict[str, Any] | None = None) -> dict[str, str]:
     """The config the CLI would pass for `stack`, with `overrides` (`key` or `ns:key`)."""
-    values = stack_config_values(stack)
-    for key, value in (overrides or {}).items():
-        full = key if ":" in key else f"{PROJECT}:{key}"
-        if value is None:
-            values.pop(full, None)
-        elif isinstance(value, bool):
-            values[full] = "true" if value else "false"
-        elif isinstance(value, list | dict):
-            values[full] = json.dumps(value)
-        else:
-            values[full] = str(value)
-    return values
+    return plan_mocks.with_overrides(stack_config_values(stack), overrides)
 
 
 def run_program(
@@ -251,18 +241,21 @@ def run_program(
     run = run if run is not None else ProgramRun(stack=stack)
     config = stack_config(stack, overrides)
     config.update(secrets or {})
-    mocks = RecordingMocks(run, stack_references)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=preview)
-    pulumi.runtime.set_all_config(config, list((secrets or {}).keys()))
+    recorded = run
 
     from infra import program
 
-    @pulumi.runtime.test
     def execute() -> pulumi.Output[Any]:
-        outputs = program.main()
-        return pulumi.Output.all(**outputs).apply(run.outputs.update)
+        return pulumi.Output.all(**program.main()).apply(recorded.outputs.update)
 
-    execute()
+    plan_mocks.run_under_mocks(
+        execute,
+        RecordingMocks(run, stack_references),
+        stack=stack,
+        config=config,
+        secret_keys=list((secrets or {}).keys()),
+        preview=preview,
+    )
     return run
 
 
