@@ -96,8 +96,11 @@ def read_covidhub(content: bytes, source_name: str) -> pd.DataFrame:
             [(line, t) for line, t in zip(table.lines, targets, strict=True) if t != HUB_TARGET],
             f"{HUB_TARGET!r} (the hub's weekly admissions target)",
         )
-    keys = list(zip(locations, dates, vintages, strict=True))
-    check_unique(keys, table.lines, "location and week", problems)
+    if "as_of" in table.header:
+        keys = list(zip(locations, dates, vintages, strict=True))
+        check_unique(keys, table.lines, "location, week and as_of", problems)
+    else:
+        check_unique(zip(locations, dates, strict=True), table.lines, "location and week", problems)
     problems.raise_if_any()
     frame = pd.DataFrame(
         {"location": locations, "date": dates, "vintage": vintages, "value": values}
