@@ -2,9 +2,10 @@
 
 Two modes (docs/aws.md):
 - **self-contained** (no `platformStack`): flow image in ECR, SSM secrets, network, log group,
-  ECS cluster, task-event queue, IAM roles, results bucket, the Prefect worker service, an
-  `ecs` work pool whose job-variable defaults point at all of these, the `s3-bucket` results
-  block and the stack's deployments. Its outputs make it usable as a platform stack.
+  ECS cluster, task-event queue, IAM roles, results bucket, the Prefect worker service and
+  its health alarm (SNS topic, optional email subscriber), an `ecs` work pool whose
+  job-variable defaults point at all of these, the `s3-bucket` results block and the stack's
+  deployments. Its outputs make it usable as a platform stack.
 - **shared** (`platformStack` set): only the stack's deployments, on the platform stack's pool,
   image and results block; no always-on resource.
 """
@@ -15,10 +16,11 @@ from typing import Any
 
 import pulumi
 
+from infra.aws.alarms import WorkerAlarm
 from infra.aws.cluster import Cluster
 from infra.aws.context import current_context
 from infra.aws.events import TaskEvents
-from infra.aws.image import FlowImage, configured_image, ecr_repository_arn
+from infra.aws.image import StackImages, configured_image, ecr_repository_arn
 from infra.aws.locations import flow_run_reads
 from infra.aws.logs import Logs
 from infra.aws.network import Network
@@ -27,7 +29,7 @@ from infra.aws.secrets import PrefectSecrets
 from infra.aws.shared import reference_platform
 from infra.aws.storage import ResultsStorage
 from infra.aws.tags import tag_every_aws_resource
-from infra.aws.worker import Worker
+from infra.aws.worker import PUBLIC_WORKER_IMAGE, Worker
 from infra.config import StackConfig
 from infra.prefect_plan import declare_prefect_plan
 from infra.specs import (
@@ -50,15 +52,23 @@ def declare_aws_platform(config: StackConfig) -> dict[str, Any]:
     return _declare_self_contained(config)
 
 
-def _flow_image(config: StackConfig, prefix: str) -> tuple[pulumi.Output[str], list[Any]]:
-    """The digest-pinned flow image and the ECR repositories it is pulled from."""
+def _images(
+    config: StackConfig, prefix: str
+) -> tuple[pulumi.Output[str], pulumi.Input[str], list[Any]]:
+    """The digest-pinned flow and worker images and the ECR repositories they are pulled from.
+
+    An `imageUri` stack builds nothing: its worker runs the official prefect-aws image of the
+    pinned versions.
+    """
     if config.image_uri:
         repository = ecr_repository_arn(config.image_uri)
-        return pulumi.Output.from_input(configured_image(config.image_uri)), (
-            [repository] if repository else []
+        return (
+            pulumi.Output.from_input(configured_image(config.image_uri)),
+            PUBLIC_WORKER_IMAGE,
+            [repository] if repository else [],
         )
-    image = FlowImage(prefix, keep_count=config.image_keep_count)
-    return image.ref, [image.repository_arn]
+    images = StackImages(prefix, keep_count=config.image_keep_count)
+    return images.ref, images.worker_ref, [images.repository_arn]
 
 
 def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
@@ -67,7 +77,7 @@ def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
     secrets = PrefectSecrets(f"{prefix}-ssm", config)
     network = Network(f"{prefix}-network", config)
     logs = Logs(f"{prefix}-logs", config)
-    image, repositories = _flow_image(config, prefix)
+    image, worker_image, repositories = _images(config, prefix)
     storage = ResultsStorage(f"{prefix}-results", config)
     cluster = Cluster(prefix)
     events = TaskEvents(f"{prefix}-ecs-events", cluster_arn=cluster.arn)
@@ -102,6 +112,7 @@ def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
     worker = Worker(
         f"{prefix}-worker",
         work_pool_name=config.work_pool_name,
+        image=worker_image,
         cpu=config.worker_cpu,
         memory=config.worker_memory,
         cluster_arn=cluster.arn,
@@ -116,6 +127,12 @@ def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
         assign_public_ip=config.assign_public_ip,
         opts=pulumi.ResourceOptions(depends_on=[r for r in [declared.work_pool] if r]),
     )
+    alarm = WorkerAlarm(
+        f"{prefix}-worker-health",
+        cluster_name=cluster.name,
+        service_name=worker.service_name,
+        alert_email=config.alert_email,
+    )
     return {
         "image": image,
         "clusterName": cluster.name,
@@ -126,6 +143,7 @@ def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
         "resultsBlock": block_reference(results_block_spec(config, storage.bucket, storage.prefix)),
         "flowRunReads": [location.uri for location in reads],
         "workerTaskDefinition": worker.task_definition,
+        "alertTopicArn": alarm.topic_arn,
         **declared.outputs(),
     }
 
