@@ -10,6 +10,11 @@ only that city. The code every city runs (the program, the flow baked into the i
 requirements, the Dockerfile) deploys every city: otherwise a merged code change would sit
 undeployed until someone edits that city's stack file, and would then ship together with an
 unrelated config change. Docs, tests and other cities' stack files deploy nothing.
+
+Drift checks ride on the same settings: a `DriftSchedule` runs a drift detection of the stack
+(a `pulumi refresh --preview-only` run by Pulumi Deployments) on `driftSchedule`, daily by
+default, and reports what changed outside Pulumi. It only reports unless `driftAutoRemediate`
+is set, which lets the drift run follow with a `pulumi up --refresh` that puts the stack back.
 """
 
 from __future__ import annotations
@@ -74,18 +79,39 @@ def _operation_context(
     )
 
 
+def declare_drift_schedule(
+    config: StackConfig, settings: pulumiservice.DeploymentSettings
+) -> pulumiservice.DriftSchedule | None:
+    """The stack's drift detection schedule, or None when `driftSchedule` is empty.
+
+    Drift runs are deployments of the stack, so they need its settings first.
+    """
+    if config.drift_schedule is None:
+        return None
+    return pulumiservice.DriftSchedule(
+        f"{stack_prefix(config)}-drift-schedule",
+        organization=pulumi.get_organization(),
+        project=pulumi.get_project(),
+        stack=pulumi.get_stack(),
+        schedule_cron=config.drift_schedule,
+        auto_remediate=config.drift_auto_remediate,
+        opts=pulumi.ResourceOptions(depends_on=[settings]),
+    )
+
+
 def declare_deployment_settings(
     config: StackConfig, opts: pulumi.ResourceOptions | None = None
 ) -> pulumiservice.DeploymentSettings | None:
     """The running stack's Pulumi Deployments settings, or None when `deploymentsRepo` is unset.
 
-    Settings a stack declares for itself apply from its next deployment on: the first
-    `pulumi up` that creates them runs from a workstation or CI (see docs/operations.md).
+    With them comes the stack's drift schedule (`declare_drift_schedule`). Settings a stack
+    declares for itself apply from its next deployment on: the first `pulumi up` that creates
+    them runs from a workstation or CI (see docs/operations.md).
     """
     if config.deployments_repo is None:
         return None
     project, stack = pulumi.get_project(), pulumi.get_stack()
-    return pulumiservice.DeploymentSettings(
+    settings = pulumiservice.DeploymentSettings(
         f"{stack_prefix(config)}-deployment-settings",
         organization=pulumi.get_organization(),
         project=project,
@@ -105,3 +131,5 @@ def declare_deployment_settings(
         operation_context=_operation_context(config, project, stack),
         opts=opts,
     )
+    declare_drift_schedule(config, settings)
+    return settings

@@ -99,3 +99,54 @@ def test_aws_oidc_role_only_when_configured(engine_log: EngineLog) -> None:
 def test_branch_config_selects_the_deployed_branch(engine_log: EngineLog) -> None:
     git = settings_of("dev", deploymentsBranch="release")["sourceContext"]["git"]
     assert git["branch"] == "refs/heads/release"
+
+
+# --- drift checks -----------------------------------------------------------------------------
+
+DRIFT = "pulumiservice:index:DriftSchedule"
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_drift_schedule_without_deployments_repo(stack: str, engine_log: EngineLog) -> None:
+    assert run_program(stack).of_type(DRIFT) == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_a_managed_stack_gets_a_daily_drift_check_that_only_reports(
+    stack: str, engine_log: EngineLog
+) -> None:
+    run = run_program(stack, overrides={"deploymentsRepo": REPO})
+    drift = run.one(DRIFT).inputs
+    assert (drift["organization"], drift["project"], drift["stack"]) == (
+        ORGANIZATION,
+        "covid-forecast",
+        stack,
+    )
+    minute, hour, day, month, weekday = drift["scheduleCron"].split()
+    assert (day, month, weekday) == ("*", "*", "*"), "once a day"
+    assert minute.isdigit() and hour.isdigit()
+    assert drift["autoRemediate"] is False, "remediation is opt-in"
+    # A drift run is a deployment of the stack: it needs the stack's settings first.
+    (settings,) = engine_log.of_type(SETTINGS)
+    (schedule,) = engine_log.of_type(DRIFT)
+    assert engine_log.depends_on(schedule, settings)
+
+
+def test_drift_remediation_and_schedule_follow_config(engine_log: EngineLog) -> None:
+    run = run_program(
+        "dev",
+        overrides={
+            "deploymentsRepo": REPO,
+            "driftAutoRemediate": True,
+            "driftSchedule": "30 2 * * 1",
+        },
+    )
+    drift = run.one(DRIFT).inputs
+    assert drift["autoRemediate"] is True
+    assert drift["scheduleCron"] == "30 2 * * 1"
+
+
+def test_an_empty_drift_schedule_turns_drift_checks_off(engine_log: EngineLog) -> None:
+    run = run_program("dev", overrides={"deploymentsRepo": REPO, "driftSchedule": ""})
+    assert run.of_type(DRIFT) == []
+    assert run.one(SETTINGS), "the deployment settings stay"
