@@ -4,30 +4,46 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# The flow image's environment (requirements-flow.txt alone): tests run real deployments in it.
+FLOW_VENV ?= .venv-flow
+FLOW_STAMP := $(FLOW_VENV)/.installed-stamp
 STACK ?= madrid
 PYTEST_ARGS ?=
 
-.PHONY: venv test lint fmt demo demo-stop demo-clean bench preview up destroy
+.PHONY: venv flow-env test lint fmt demo demo-stop demo-clean bench plan plan-diff pulumi-cli preview up destroy
 
 # Re-installs only when a requirements file changed (the stamp is newer otherwise).
-$(STAMP): requirements.txt requirements-flow.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-worker.txt requirements-flow.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
 venv: $(STAMP)
 
+# Rebuilt from scratch when requirements-flow.txt changes, so nothing stale stays in it.
+$(FLOW_STAMP): requirements-flow.txt
+	rm -rf $(FLOW_VENV)
+	$(PYTHON) -m venv $(FLOW_VENV)
+	$(FLOW_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-flow.txt
+	$(FLOW_VENV)/bin/python -m pip check
+	touch $@
+
+flow-env: $(FLOW_STAMP)
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy infra flow demo
 	$(VENV)/bin/hadolint Dockerfile
+	$(VENV)/bin/zizmor --offline .github/workflows/ .github/dependabot.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 
 fmt: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test: lint
+test: lint flow-env
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Offline: local Prefect server + MLflow store + process worker, one scheduled run now.
@@ -44,6 +60,24 @@ demo-clean: demo-stop
 bench: venv
 	$(PY) -m bench
 
-# The cloud path needs the Pulumi CLI and AWS credentials (see README).
-preview up destroy: venv
+# Offline: what `pulumi up` would declare for STACK (config, Prefect objects, resources,
+# outputs); no cloud, credentials or Pulumi CLI. PLAN_ARGS="--json" or "--set key=value".
+plan: venv
+	$(PY) -m infra.plan --stack $(STACK) $(PLAN_ARGS)
+
+# The plan of the working tree against the plan at BASE (a git ref), as a diff.
+BASE ?= HEAD
+plan-diff: venv
+	$(PY) -m infra.plan_diff --stack $(STACK) --base '$(BASE)'
+
+# The cloud path needs the Pulumi CLI and AWS credentials (see README); checked first.
+pulumi-cli:
+	@command -v pulumi >/dev/null 2>&1 || { \
+	  echo "make $(MAKECMDGOALS) needs the Pulumi CLI, which is not on PATH." >&2; \
+	  echo "Install it: https://www.pulumi.com/docs/install/ (then pulumi login and AWS credentials, see README)." >&2; \
+	  echo "Without it: make plan STACK=$(STACK) shows what pulumi up would declare, offline;" >&2; \
+	  echo "            make demo runs the dev stack on a local Prefect server." >&2; \
+	  exit 1; }
+
+preview up destroy: pulumi-cli venv
 	pulumi $@ --stack $(STACK)

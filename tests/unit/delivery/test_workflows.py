@@ -12,6 +12,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,13 @@ import yaml
 from infra.config import PROJECT_DIR
 
 WORKFLOWS = PROJECT_DIR / ".github" / "workflows"
-# owner/repo[/path]@vX.Y.Z, or @<full commit SHA>; a moving tag (v4, main) is not a pin.
-PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@(v\d+\.\d+\.\d+|[0-9a-f]{40})$")
+DEPENDABOT = PROJECT_DIR / ".github" / "dependabot.yml"
+# owner/repo[/path]@<full commit SHA>: a tag, even vX.Y.Z, can be moved by whoever controls the
+# action's repository (the tj-actions/changed-files compromise, 2025); a commit cannot.
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+(/[\w./-]+)?@[0-9a-f]{40}$")
+# The raw `uses:` line: the SHA, then the release it is, for people and Dependabot.
+USES_LINE = re.compile(r"^\s*(?:- )?uses: (?P<ref>\S+)(?: # (?P<version>\S+))?\s*$")
+VERSION_COMMENT = re.compile(r"^v\d+\.\d+\.\d+$")
 OIDC_ACTION = "aws-actions/configure-aws-credentials"
 PULUMI_ACTION = "pulumi/actions"
 
@@ -65,8 +72,8 @@ def run_step(script: str, cwd: Path, env: dict[str, str]) -> subprocess.Complete
 ALL = sorted(p.name for p in WORKFLOWS.glob("*.yml"))
 
 
-def test_the_three_workflows_exist() -> None:
-    assert ALL == ["ci.yml", "destroy.yml", "preview.yml"]
+def test_the_four_workflows_exist() -> None:
+    assert ALL == ["ci.yml", "destroy.yml", "images.yml", "preview.yml"]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -83,11 +90,76 @@ def test_workflow_has_the_keys_github_requires(name: str) -> None:
             assert ("uses" in step) != ("run" in step), f"{job_id}: a step has uses or run"
 
 
+def uses_lines(name: str) -> list[re.Match[str]]:
+    """Every `uses:` line of a workflow file, as written (YAML drops the comments)."""
+    lines = (WORKFLOWS / name).read_text().splitlines()
+    found = [USES_LINE.match(line) for line in lines if re.match(r"^\s*(- )?uses:", line)]
+    assert all(found), f"{name}: a uses: line this test cannot read"
+    return [match for match in found if match]
+
+
 @pytest.mark.parametrize("name", ALL)
-def test_every_action_is_pinned_to_a_version(name: str) -> None:
+def test_every_action_is_pinned_to_a_commit_with_its_version(name: str) -> None:
     for step in steps(load(name)):
         if "uses" in step:
-            assert PINNED.match(step["uses"]), f"{name}: {step['uses']} is not pinned"
+            assert PINNED.match(step["uses"]), f"{name}: {step['uses']} is not a commit SHA"
+    for match in uses_lines(name):
+        version = match["version"] or ""
+        assert VERSION_COMMENT.match(version), f"{name}: {match['ref']} needs `# vX.Y.Z`"
+
+
+def test_one_action_release_is_one_commit_across_workflows() -> None:
+    # Two SHAs under one version comment (or one SHA under two versions) means a comment lies.
+    commits: dict[str, set[str]] = {}
+    releases: dict[str, set[str]] = {}
+    for name in ALL:
+        for match in uses_lines(name):
+            action, sha = match["ref"].split("@")
+            commits.setdefault(f"{action} {match['version']}", set()).add(sha)
+            releases.setdefault(f"{action}@{sha}", set()).add(str(match["version"]))
+    assert all(len(shas) == 1 for shas in commits.values()), commits
+    assert all(len(versions) == 1 for versions in releases.values()), releases
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_checkout_never_leaves_the_token_on_disk(name: str) -> None:
+    for step in steps(load(name)):
+        if step.get("uses", "").startswith("actions/checkout@"):
+            assert step["with"]["persist-credentials"] is False, name
+
+
+def test_zizmor_finds_nothing_offline() -> None:
+    # The GitHub Actions security audit `make lint` runs, at its default persona.
+    zizmor = Path(sys.executable).parent / "zizmor"
+    result = subprocess.run(
+        [str(zizmor), "--offline", "--no-progress", str(WORKFLOWS), str(DEPENDABOT)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("schema", "files"),
+    [
+        ("vendor.github-workflows", [WORKFLOWS / name for name in ALL]),
+        ("vendor.dependabot", [DEPENDABOT]),
+    ],
+)
+def test_files_match_githubs_schemas_offline(schema: str, files: list[Path]) -> None:
+    # check-jsonschema ships these schemas inside the package: no network.
+    checker = Path(sys.executable).parent / "check-jsonschema"
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", schema, *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -143,8 +215,7 @@ def test_preview_matrix_is_every_city_stack_file(tmp_path: Path) -> None:
     script = next(s["run"] for s in lister["steps"] if s.get("id") == "list")
 
     def matrix(files: list[str]) -> list[str]:
-        workdir = tmp_path / str(len(files))
-        workdir.mkdir()
+        workdir = Path(tempfile.mkdtemp(dir=tmp_path))
         for name in files:
             (workdir / name).write_text("config: {}\n")
         output = workdir / "github_output"
@@ -224,3 +295,126 @@ def test_destroy_refuses_a_stack_without_a_stack_file(tmp_path: Path) -> None:
     assert run_step(check["run"], tmp_path, {"STACK": "madrid"}).returncode == 0
     missing = run_step(check["run"], tmp_path, {"STACK": "paris"})
     assert missing.returncode != 0 and "Pulumi.madrid.yaml" in missing.stdout
+
+
+def test_images_runs_on_pull_requests_that_change_an_image() -> None:
+    workflow = load("images.yml")
+    assert set(triggers(workflow)) == {"pull_request"}
+    paths = triggers(workflow)["pull_request"]["paths"]
+    assert {"Dockerfile", "requirements*.txt", "flow/**"} <= set(paths)
+    for pattern in paths:  # every filter names something in the repository
+        assert list(PROJECT_DIR.glob(pattern.removesuffix("/**"))), pattern
+    # Only reads the code: no OIDC, no secrets, nothing pushed anywhere.
+    text = (WORKFLOWS / "images.yml").read_text()
+    assert workflow["permissions"] == {"contents": "read"}
+    assert "secrets." not in text and "id-token" not in text and "push: true" not in text
+
+
+def test_images_builds_both_dockerfile_targets_with_buildx_and_a_cache() -> None:
+    job = load("images.yml")["jobs"]["images"]
+    uses = [s.get("uses", "").split("@")[0] for s in job["steps"]]
+    assert uses.index("docker/setup-buildx-action") < uses.index("docker/build-push-action")
+    builds = [s["with"] for s in job["steps"] if s.get("uses", "").startswith("docker/build-push")]
+    assert sorted(b["target"] for b in builds) == ["flow", "worker"]
+    dockerfile = (PROJECT_DIR / "Dockerfile").read_text()
+    for build in builds:
+        assert re.search(rf"^FROM .+ AS {build['target']}$", dockerfile, re.M | re.I), (
+            f"the Dockerfile has no `{build['target']}` target"
+        )
+        assert build["load"] is True, "loaded into the runner's Docker, not pushed"
+        scope = f"scope={build['target']}"
+        assert build["cache-from"] == f"type=gha,{scope}"
+        assert build["cache-to"] == f"type=gha,mode=max,{scope}"
+
+
+def test_images_prefect_server_is_the_pinned_prefect() -> None:
+    job = load("images.yml")["jobs"]["images"]
+    service = job["services"]["prefect"]
+    pins = dict(
+        line.split("==")
+        for line in (PROJECT_DIR / "requirements-worker.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    assert service["image"] == f"prefecthq/prefect:{pins['prefect']}-python3.11"
+    assert service["command"].startswith("prefect server start --host 0.0.0.0")
+    port = service["command"].split("--port ")[1]
+    assert service["ports"] == [f"{port}:{port}"]
+    assert job["env"]["PREFECT_API_URL"] == f"http://localhost:{port}/api"
+
+
+def test_images_runs_the_flow_run_with_the_ecs_pools_command() -> None:
+    from infra.specs import FLOW_RUN_COMMAND
+
+    job = load("images.yml")["jobs"]["images"]
+    by_name = {s.get("name", s.get("uses", "")): s for s in job["steps"]}
+    deploy = next(s for s in job["steps"] if s.get("id") == "deploy")
+    run = next(
+        s for s in job["steps"] if "docker run" in s.get("run", "") and "FLOW_IMAGE" in s["run"]
+    )
+    assert run["env"]["FLOW_RUN_ID"] == "${{ steps.deploy.outputs.flow-run-id }}"
+    assert run["env"]["DEMO_DIR"] == "${{ steps.deploy.outputs.demo-dir }}"
+    script = " ".join(run["run"].replace("\\\n", " ").split())
+    assert script.endswith(f'"$FLOW_IMAGE" {FLOW_RUN_COMMAND}')
+    assert '--env PREFECT__FLOW_RUN_ID="$FLOW_RUN_ID"' in script
+    assert '--volume "$DEMO_DIR:$DEMO_DIR"' in script and "--network host" in script
+    order = list(by_name.values())
+    check = next(s for s in job["steps"] if "image_smoke check " in s.get("run", ""))
+    assert order.index(deploy) < order.index(run) < order.index(check)
+
+
+def test_images_commands_exist_in_the_repository() -> None:
+    from demo.image_smoke import main
+
+    job = load("images.yml")["jobs"]["images"]
+    scripts = [s["run"] for s in job["steps"] if "run" in s]
+    makefile = (PROJECT_DIR / "Makefile").read_text()
+    for target in re.findall(r"\bmake (\S+)", "\n".join(scripts)):
+        assert re.search(rf"^{re.escape(target)}:", makefile, re.M), f"no make target {target}"
+    commands = re.findall(r"python -m demo\.image_smoke (\S+)", "\n".join(scripts))
+    assert sorted(set(commands)) == ["check", "check-worker", "deploy"]
+    for command in commands:
+        with pytest.raises(SystemExit) as exited:
+            main([command, "--help"])
+        assert exited.value.code == 0
+    worker = "\n".join(scripts)
+    assert '"$WORKER_IMAGE" prefect worker start --help' in worker
+    assert '"$WORKER_IMAGE" prefect work-pool get-default-base-job-template --type ecs' in worker
+
+
+def load_dependabot() -> dict[str, Any]:
+    return yaml.safe_load(DEPENDABOT.read_text())
+
+
+def test_dependabot_updates_every_pinned_thing_weekly_in_groups() -> None:
+    updates = load_dependabot()["updates"]
+    assert sorted(u["package-ecosystem"] for u in updates) == ["docker", "github-actions", "pip"]
+    for update in updates:
+        assert update["schedule"]["interval"] == "weekly"
+        assert update["groups"], update["package-ecosystem"]
+        assert update["cooldown"]["default-days"] >= 7, "no release younger than a week"
+
+
+def test_dependabot_sees_every_requirements_file_and_dockerfile() -> None:
+    directories = {u["package-ecosystem"]: u["directory"] for u in load_dependabot()["updates"]}
+    for requirements in PROJECT_DIR.rglob("requirements*.txt"):
+        if ".venv" in requirements.parts:
+            continue
+        folder = "/" + str(requirements.parent.relative_to(PROJECT_DIR)).removeprefix(".")
+        assert folder.rstrip("/") == directories["pip"].rstrip("/") or folder == "/", requirements
+    assert (PROJECT_DIR / directories["docker"].lstrip("/") / "Dockerfile").exists()
+    assert (PROJECT_DIR / directories["github-actions"].lstrip("/") / ".github").is_dir()
+
+
+def test_dependabot_moves_every_prefect_pin_together() -> None:
+    pip = next(u for u in load_dependabot()["updates"] if u["package-ecosystem"] == "pip")
+    prefect_group = pip["groups"]["prefect"]["patterns"]
+    names = [
+        line.split("==")[0].lower()
+        for path in PROJECT_DIR.glob("requirements*.txt")
+        for line in path.read_text().splitlines()
+        if line.lower().startswith("prefect")
+    ]
+    assert {"prefect", "prefect-aws", "prefect-client"} <= set(names)
+    for name in names:  # the first matching group takes it: the prefect group is first
+        assert any(re.fullmatch(p.replace("*", ".*"), name) for p in prefect_group), name
+    assert next(iter(pip["groups"])) == "prefect"
