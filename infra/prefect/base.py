@@ -119,6 +119,15 @@ def check_optional_bool(props: Mapping[str, Any], key: str) -> list[CheckFailure
     return [CheckFailure(key, f"`{key}` must be true or false, got {value!r}")]
 
 
+def check_tags(tags: object) -> list[CheckFailure]:
+    """A failure when `tags` is set but is not a list of non-empty strings."""
+    if tags is None or is_unknown(tags):
+        return []
+    if not isinstance(tags, list | tuple) or not all(isinstance(t, str) and t for t in tags):
+        return [CheckFailure("tags", f"`tags` must be a list of non-empty strings, got {tags!r}")]
+    return []
+
+
 class PrefectProvider(pulumi.dynamic.ResourceProvider):
     """Base of the Prefect providers: configure, check, network-free diff, error wrapping.
 

@@ -22,6 +22,7 @@ from infra.prefect.base import (
     check_optional_int,
     check_optional_mapping,
     check_optional_string,
+    check_tags,
     is_unknown,
     json_problem,
     resource_props,
@@ -46,8 +47,12 @@ _PATCHABLE = (
     "description",
     "pull_steps",
     "concurrency_limit",
+    "concurrency_options",
     "paused",
 )
+# Prefect's collision strategies for a deployment at its concurrency limit.
+COLLISION_STRATEGIES = ("ENQUEUE", "CANCEL_NEW")
+_CONCURRENCY_OPTION_KEYS = ("collision_strategy", "grace_period_seconds")
 
 
 class DeploymentProvider(PrefectProvider):
@@ -68,6 +73,8 @@ class DeploymentProvider(PrefectProvider):
         "description": None,
         "pull_steps": [],
         "concurrency_limit": None,
+        # {"collision_strategy": "ENQUEUE" | "CANCEL_NEW", "grace_period_seconds": int | None}
+        "concurrency_options": None,
         "paused": False,
     }
     identity_keys: ClassVar[tuple[str, ...]] = ("flow_name", "name")
@@ -86,6 +93,9 @@ class DeploymentProvider(PrefectProvider):
         schedule = normalised["schedule"]
         if not is_unknown(schedule):
             normalised["schedule"] = normalise_schedule(schedule)
+        normalised["concurrency_options"] = _normalise_concurrency_options(
+            normalised["concurrency_options"]
+        )
         return normalised
 
     def validate(self, props: Mapping[str, Any]) -> list[CheckFailure]:
@@ -96,8 +106,9 @@ class DeploymentProvider(PrefectProvider):
         for key in ("parameters", "job_variables"):
             failures += check_optional_mapping(props, key)
         failures += check_optional_int(props, "concurrency_limit")
+        failures += _check_concurrency_options(props.get("concurrency_options"))
         failures += check_optional_bool(props, "paused")
-        failures += _check_tags(props.get("tags"))
+        failures += check_tags(props.get("tags"))
         failures += _check_pull_steps(props.get("pull_steps"))
         if not is_unknown(props.get("schedule")):
             failures += [
@@ -135,6 +146,7 @@ class DeploymentProvider(PrefectProvider):
                 description=_wire_description(desired["description"]),
                 pull_steps=desired["pull_steps"],
                 concurrency_limit=desired["concurrency_limit"],
+                concurrency_options=_concurrency_options(desired["concurrency_options"]),
                 paused=desired["paused"],
                 schedules=schedules,
             )
@@ -166,6 +178,8 @@ class DeploymentProvider(PrefectProvider):
         fields = {key: desired[key] for key in _PATCHABLE if key in changed}
         if "description" in fields:
             fields["description"] = _wire_description(fields["description"])
+        if "concurrency_options" in fields:
+            fields["concurrency_options"] = _concurrency_options(fields["concurrency_options"])
         schedule_id = olds.get("schedule_id")
         with self.session("update", _label(desired)) as client:
             if fields:
@@ -285,6 +299,11 @@ class DeploymentProvider(PrefectProvider):
                 "description": live.description,
                 "pull_steps": live.pull_steps,
                 "concurrency_limit": limit.limit if limit is not None else None,
+                "concurrency_options": (
+                    live.concurrency_options.model_dump(mode="json")
+                    if live.concurrency_options is not None
+                    else None
+                ),
                 "paused": live.paused,
             }
         )
@@ -319,12 +338,70 @@ def _find_schedule(schedules: list[DeploymentSchedule]) -> DeploymentSchedule | 
     return next((s for s in schedules if s.slug == SCHEDULE_SLUG), None)
 
 
-def _check_tags(tags: object) -> list[CheckFailure]:
-    if tags is None or is_unknown(tags):
+def _normalise_concurrency_options(options: object) -> object:
+    """Options with Prefect's defaults (no grace period) and the strategy in upper case."""
+    if not isinstance(options, Mapping):
+        return options
+    strategy = options.get("collision_strategy", "ENQUEUE")
+    if isinstance(strategy, str) and not is_unknown(strategy):
+        strategy = strategy.upper()
+    return {
+        **options,
+        "collision_strategy": strategy,
+        "grace_period_seconds": options.get("grace_period_seconds"),
+    }
+
+
+def _check_concurrency_options(options: object) -> list[CheckFailure]:
+    """Only Prefect's strategies, and a grace period of 60..86400 s when one is given."""
+    if options is None or (is_unknown(options) and not isinstance(options, Mapping)):
         return []
-    if not isinstance(tags, list | tuple) or not all(isinstance(t, str) and t for t in tags):
-        return [CheckFailure("tags", f"`tags` must be a list of non-empty strings, got {tags!r}")]
-    return []
+    if not isinstance(options, Mapping):
+        return [
+            CheckFailure(
+                "concurrency_options",
+                "`concurrency_options` must be a dict like {'collision_strategy': 'CANCEL_NEW'}, "
+                f"got {options!r}",
+            )
+        ]
+    failures = [
+        CheckFailure(
+            "concurrency_options",
+            f"unknown key `{key}` in `concurrency_options`; allowed: "
+            f"{', '.join(_CONCURRENCY_OPTION_KEYS)}",
+        )
+        for key in sorted(set(options) - set(_CONCURRENCY_OPTION_KEYS))
+    ]
+    strategy = options.get("collision_strategy", "ENQUEUE")
+    if not is_unknown(strategy) and (
+        not isinstance(strategy, str) or strategy.upper() not in COLLISION_STRATEGIES
+    ):
+        failures.append(
+            CheckFailure(
+                "concurrency_options.collision_strategy",
+                f"`concurrency_options.collision_strategy` must be one of "
+                f"{', '.join(COLLISION_STRATEGIES)}, got {strategy!r}",
+            )
+        )
+    grace = options.get("grace_period_seconds")
+    if grace is not None and not is_unknown(grace):
+        whole = isinstance(grace, int | float) and not isinstance(grace, bool)
+        if not whole or not 60 <= grace <= 86400 or float(grace) != int(grace):
+            failures.append(
+                CheckFailure(
+                    "concurrency_options.grace_period_seconds",
+                    "`concurrency_options.grace_period_seconds` must be whole seconds from 60 "
+                    f"to 86400 or unset, got {grace!r}",
+                )
+            )
+    return failures
+
+
+def _concurrency_options(options: Mapping[str, Any] | None) -> Any:
+    """Prefect's ConcurrencyOptions for normalised options (None stays None)."""
+    from prefect.client.schemas.objects import ConcurrencyOptions
+
+    return None if options is None else ConcurrencyOptions.model_validate(dict(options))
 
 
 def _check_pull_steps(steps: object) -> list[CheckFailure]:
@@ -371,7 +448,9 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
     `work_pool_type` (optional; lets `pulumi preview` reject job variables the pool type does
     not declare), `parameters`, `job_variables`, `schedule` (`{"cron", "timezone", "active"}`,
     timezone defaults to UTC, active to true; omit for no schedule), `tags`, `description`,
-    `pull_steps`, `concurrency_limit`, `paused`. Values may be `pulumi.Output`s.
+    `pull_steps`, `concurrency_limit`, `concurrency_options` (`{"collision_strategy":
+    "CANCEL_NEW"}` cancels a run that would exceed the limit; `"ENQUEUE"` makes it wait),
+    `paused`. Values may be `pulumi.Output`s.
     Outputs: the inputs, `url` (its UI page), `flow_id`, `schedule_id`; the resource's `id` is
     the deployment's UUID.
     """
@@ -388,6 +467,7 @@ class Deployment(pulumi.dynamic.Resource, module="prefect", name="Deployment"):
     description: pulumi.Output[str | None]
     pull_steps: pulumi.Output[list[dict[str, Any]]]
     concurrency_limit: pulumi.Output[int | None]
+    concurrency_options: pulumi.Output[dict[str, Any] | None]
     paused: pulumi.Output[bool]
     url: pulumi.Output[str]
     flow_id: pulumi.Output[str]
