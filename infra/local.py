@@ -9,11 +9,15 @@ step so an interrupted run loses nothing and the next run carries on.
     python -m infra.local destroy --stack dev [--state PATH]
 
 The Prefect API is taken from PREFECT_API_URL (and PREFECT_API_KEY / PREFECT_API_AUTH_STRING).
+Secret keys (`alertWebhookUrl`) come from `--set` or the environment
+(COVID_FORECAST_ALERT_WEBHOOK_URL), never from the stack file; the state file keeps only a
+digest of them.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -25,24 +29,29 @@ from pulumi.dynamic import ResourceProvider
 
 from infra.config import (
     PROJECT_DIR,
+    SECRET_KEYS,
     StackConfig,
     build_stack_config,
     parse_config_value,
     resolve_local_paths,
 )
+from infra.prefect.automation import AutomationProvider
 from infra.prefect.block import BlockProvider
 from infra.prefect.deployment import DeploymentProvider
 from infra.prefect.work_pool import WorkPoolProvider
-from infra.prefect_plan import PlannedResource, planned_resources
-from infra.specs import local_plan
+from infra.prefect_plan import PlannedResource, planned_resources, resolve_props
+from infra.specs import Ref, Secret, local_plan
 from infra.stack_files import project_values, stack_config_values
 
 PROVIDERS: dict[str, Callable[[], ResourceProvider]] = {
     "WorkPool": WorkPoolProvider,
     "Block": BlockProvider,
     "Deployment": DeploymentProvider,
+    "Automation": AutomationProvider,
 }
 Log = Callable[[str], None]
+# Secret config keys may come from these environment variables (not from the stack file).
+SECRET_ENV = {"alertWebhookUrl": "COVID_FORECAST_ALERT_WEBHOOK_URL"}
 
 
 class ApplyError(RuntimeError):
@@ -52,10 +61,17 @@ class ApplyError(RuntimeError):
 def load_local_config(stack: str, overrides: Mapping[str, str] | None = None) -> StackConfig:
     """A stack's config from its files plus `overrides`, as `pulumi up` would see it."""
     values = project_values(stack_config_values(stack))
+    # Secrets given outside the stack file count as secret, as `--secret` values would.
+    secret_keys = set()
+    for key, variable in SECRET_ENV.items():
+        if os.environ.get(variable):
+            values[key] = os.environ[variable]
+            secret_keys.add(key)
+    secret_keys |= SECRET_KEYS & set(overrides or {})
     values.update(overrides or {})
     raw = {key: parse_config_value(key, value) for key, value in values.items()}
     prefect = {"apiUrl": os.environ.get("PREFECT_API_URL")}
-    config = build_stack_config(stack, raw, prefect)
+    config = build_stack_config(stack, raw, prefect, secret_keys)
     if config.platform != "local":
         raise SystemExit(f"stack {stack!r} is platform {config.platform!r}: use `pulumi up` for it")
     return resolve_local_paths(config)
@@ -78,8 +94,49 @@ def _save_state(path: Path, state: dict[str, dict[str, Any]]) -> None:
     tmp.replace(path)  # atomic: a crash never leaves half a state file
 
 
-def _checked_props(provider: ResourceProvider, resource: PlannedResource) -> dict[str, Any]:
-    result = provider.check({}, resource.props)
+def digest(secret: str) -> str:
+    """What the state file keeps instead of a secret: enough to see that it changed."""
+    return "sha256:" + hashlib.sha256(secret.encode()).hexdigest()
+
+
+def redact(value: Any, secrets: Mapping[str, str]) -> Any:
+    """`value` with every secret (a key of `secrets`) replaced by its digest."""
+    if isinstance(value, str):
+        for secret, hidden in secrets.items():
+            value = value.replace(secret, hidden)
+        return value
+    if isinstance(value, Mapping):
+        return {key: redact(item, secrets) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(item, secrets) for item in value]
+    return value
+
+
+def _resolved(
+    resource: PlannedResource, state: Mapping[str, dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The resource's props with `Ref`s read from the state and `Secret`s in plaintext, and
+    the secrets found (value -> digest)."""
+    secrets: dict[str, str] = {}
+
+    def ref(reference: Ref) -> str:
+        if reference.resource not in state:
+            raise ApplyError(
+                f"{resource.kind} {resource.name}: needs {reference.resource}, which is not applied"
+            )
+        return reference.prefix + str(state[reference.resource]["id"])
+
+    def secret(value: Secret) -> str:
+        secrets[value.value] = digest(value.value)
+        return value.value
+
+    return resolve_props(resource.props, ref, secret), secrets
+
+
+def _checked_props(
+    provider: ResourceProvider, resource: PlannedResource, props: dict[str, Any]
+) -> dict[str, Any]:
+    result = provider.check({}, props)
     if result.failures:
         problems = "; ".join(f"{f.property}: {f.reason}" for f in result.failures)
         raise ApplyError(f"{resource.kind} {resource.name}: {problems}")
@@ -89,30 +146,39 @@ def _checked_props(provider: ResourceProvider, resource: PlannedResource) -> dic
 def apply_resources(
     resources: list[PlannedResource], state_path: Path, log: Log = print
 ) -> dict[str, dict[str, Any]]:
-    """Converge the server on `resources`; returns the state (name -> {kind, id, outs})."""
+    """Converge the server on `resources`; returns the state (name -> {kind, id, outs}).
+
+    Secrets in the props reach the provider in plaintext; the state keeps their digests, and
+    diffs compare digests, so an unchanged secret is no change.
+    """
     state = _load_state(state_path)
     for resource in resources:
         provider = PROVIDERS[resource.kind]()
-        props = _checked_props(provider, resource)
+        plain, secrets = _resolved(resource, state)
+        props = _checked_props(provider, resource, plain)
         old = state.get(resource.name)
         if old is None:
             created = provider.create(props)
-            state[resource.name] = {"kind": resource.kind, "id": created.id, "outs": created.outs}
+            state[resource.name] = {
+                "kind": resource.kind,
+                "id": created.id,
+                "outs": redact(created.outs, secrets),
+            }
             log(f"  + {resource.kind} {resource.name}: created")
         else:
-            diff = provider.diff(old["id"], old["outs"], props)
+            diff = provider.diff(old["id"], old["outs"], redact(props, secrets))
             if diff.replaces:
                 provider.delete(old["id"], old["outs"])
                 created = provider.create(props)
                 state[resource.name] = {
                     "kind": resource.kind,
                     "id": created.id,
-                    "outs": created.outs,
+                    "outs": redact(created.outs, secrets),
                 }
                 log(f"  +- {resource.kind} {resource.name}: replaced ({', '.join(diff.replaces)})")
             elif diff.changes:
                 updated = provider.update(old["id"], old["outs"], props)
-                state[resource.name] = {**old, "outs": updated.outs}
+                state[resource.name] = {**old, "outs": redact(updated.outs, secrets)}
                 log(f"  ~ {resource.kind} {resource.name}: updated")
             else:
                 log(f"  = {resource.kind} {resource.name}: unchanged")

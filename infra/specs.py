@@ -8,7 +8,7 @@ platform has only plain values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -25,6 +25,32 @@ MONITOR_ENTRYPOINT = "flow/flows.py:monitor"
 IMAGE_WORKDIR = "/opt/prefect/covid-forecast"
 # The Prefect pull step that makes a flow run start in `working_directory()`.
 SET_WORKING_DIRECTORY = "prefect.deployments.steps.set_working_directory"
+# How an ECS flow-run container starts (the `command` job variable). The flow image has
+# prefect-client, which has no `prefect` CLI for the worker's default `prefect flow-run execute`;
+# `flow.engine` runs `python -m prefect.engine` and exits non-zero when the run Failed.
+FLOW_RUN_COMMAND = "python -m flow.engine"
+# Flow-run events that mean a forecast did not produce its result.
+FAILED_RUN_EVENTS = ("prefect.flow-run.Crashed", "prefect.flow-run.Failed")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """The id of another resource of the same plan, known only once that resource exists.
+
+    `resource` is the resource's planned name (`deployment_resource_name`, ...); the value is
+    `prefix + id`. The Pulumi program resolves it to an Output, the local runner to the id in
+    its state.
+    """
+
+    resource: str
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that must never be stored in plaintext (a Pulumi secret; a digest locally)."""
+
+    value: str = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -37,11 +63,26 @@ class PrefectPlan:
     results_block: dict[str, Any] | None
     # `covid-prediction/<city>` first, then `monitor/<city>` when configured.
     deployments: list[dict[str, Any]] = field(default_factory=list)
+    # The notification block alerts go through; None when `alertWebhookUrl` is not set.
+    alert_block: dict[str, Any] | None = None
+    # Automations (forecast failed, forecast stuck); they reference deployments and the block.
+    automations: list[dict[str, Any]] = field(default_factory=list)
 
 
 def stack_prefix(config: StackConfig) -> str:
     """Name prefix of this stack's per-stack objects, e.g. `covid-forecast-madrid`."""
     return f"{PROJECT}-{slug(config.stack)}"
+
+
+def prefect_tags(config: StackConfig) -> list[str]:
+    """Tags of the stack's Prefect objects: the project, and `key:value` for project, stack
+    and city (the same identity the AWS resources carry as tags)."""
+    return [PROJECT, f"project:{PROJECT}", f"stack:{config.stack}", f"city:{config.city_slug}"]
+
+
+def deployment_resource_name(config: StackConfig, flow_name: str) -> str:
+    """The planned (Pulumi resource) name of the stack's deployment of `flow_name`."""
+    return f"{stack_prefix(config)}-{flow_name}"
 
 
 def results_block_name(config: StackConfig) -> str:
@@ -92,6 +133,7 @@ def working_directory(config: StackConfig) -> str:
 
 def _model_parameters(config: StackConfig) -> dict[str, Any]:
     parameters: dict[str, Any] = {
+        "source": config.data_source,
         "prov_st": config.city,
         "country": config.country,
         "run_id": config.run_id,
@@ -101,6 +143,30 @@ def _model_parameters(config: StackConfig) -> dict[str, Any]:
     }
     # Unset values stay out so the flow's own defaults apply (and diffs stay small).
     return {k: v for k, v in parameters.items() if v is not None}
+
+
+def _subject(config: StackConfig) -> str:
+    return "every hub location" if config.city.strip().lower() == "all" else config.city
+
+
+def forecast_description(config: StackConfig) -> str:
+    """What the forecast deployment does, in the words of its data source."""
+    if config.data_source == "covidhub":
+        return (
+            f"Weekly COVID-19 hospital admissions forecast for {_subject(config)}: CDC Forecast "
+            "Hub format (23 quantiles, horizons -1..3) and a fan chart"
+        )
+    return f"Next-day COVID-19 cases and deaths forecast for {config.city}"
+
+
+def monitor_description(config: StackConfig) -> str:
+    """What the monitor deployment scores."""
+    if config.data_source == "covidhub":
+        return (
+            f"WIS of the deployed model's past weekly forecasts for {_subject(config)}, "
+            "relative to the hub's flat baseline"
+        )
+    return f"Error of the deployed model on recent days for {config.city}"
 
 
 def _deployment(
@@ -125,9 +191,22 @@ def _deployment(
             "timezone": config.schedule_timezone,
             "active": config.schedule_active,
         },
-        "tags": [PROJECT, f"city:{config.city_slug}", f"stack:{config.stack}"],
+        "tags": prefect_tags(config),
         "description": description,
         "pull_steps": [{SET_WORKING_DIRECTORY: {"directory": working_directory(config)}}],
+        **concurrency_spec(config),
+    }
+
+
+def concurrency_spec(config: StackConfig) -> dict[str, Any]:
+    """At most `concurrencyLimit` runs of a deployment at once; what happens to one more is
+    `collisionStrategy` (CANCEL_NEW: cancelled, so a late run and the next schedule never
+    race to write the same result). A limit of 0 means no limit."""
+    if not config.concurrency_limit:
+        return {"concurrency_limit": None, "concurrency_options": None}
+    return {
+        "concurrency_limit": config.concurrency_limit,
+        "concurrency_options": {"collision_strategy": config.collision_strategy},
     }
 
 
@@ -144,7 +223,7 @@ def deployment_specs(
             cron=config.schedule_cron,
             parameters=parameters,
             work_pool_name=work_pool_name,
-            description=f"Next-day COVID-19 cases and deaths forecast for {config.city}",
+            description=forecast_description(config),
         )
     ]
     if config.monitor_cron:
@@ -156,20 +235,143 @@ def deployment_specs(
                 cron=config.monitor_cron,
                 parameters=parameters,
                 work_pool_name=work_pool_name,
-                description=f"RMSE of the deployed model on recent days for {config.city}",
+                description=monitor_description(config),
             )
         )
     return specs
 
 
+def alert_block_type(url: str) -> str:
+    """The Prefect notification block type for a webhook URL: Slack and Microsoft Teams
+    (Power Automate workflow) URLs get their own block; any other URL gets `custom-webhook`,
+    which POSTs `{"text": ...}` (what Slack-compatible receivers such as Mattermost accept)."""
+    parsed = urlparse(url)
+    host = (parsed.hostname or "").lower()
+    if host in ("hooks.slack.com", "hooks.slack-gov.com") and parsed.path.startswith("/services/"):
+        return "slack-webhook"
+    if host.endswith((".logic.azure.com", ".powerplatform.com")) and "/workflows/" in parsed.path:
+        return "ms-teams-webhook"
+    return "custom-webhook"
+
+
+def alert_block_name(config: StackConfig) -> str:
+    """Name of the stack's notification block (also its planned resource name)."""
+    return f"{stack_prefix(config)}-alerts"
+
+
+def alert_block_spec(config: StackConfig, url: str) -> dict[str, Any]:
+    """The notification block for `alertWebhookUrl`; the URL travels as a `Secret`."""
+    type_slug = alert_block_type(url)
+    data: dict[str, Any] = {"url": Secret(url)}
+    if type_slug == "custom-webhook":
+        data.update(
+            {"name": alert_block_name(config), "json_data": {"text": "{{subject}}\n{{body}}"}}
+        )
+    return {"type_slug": type_slug, "name": alert_block_name(config), "data": data}
+
+
+def _deployment_match(config: StackConfig, deployments: list[dict[str, Any]]) -> dict[str, Any]:
+    """Flow-run events of this stack's deployments (matched by their ids)."""
+    return {
+        "match": {"prefect.resource.id": "prefect.flow-run.*"},
+        "match_related": {
+            "prefect.resource.role": "deployment",
+            "prefect.resource.id": [
+                Ref(deployment_resource_name(config, spec["flow_name"]), "prefect.deployment.")
+                for spec in deployments
+            ],
+        },
+        "for_each": ["prefect.resource.id"],
+    }
+
+
+def _notification(config: StackConfig, what: str) -> dict[str, Any]:
+    """A send-notification action through the stack's alert block; Jinja rendered by Prefect."""
+    return {
+        "type": "send-notification",
+        "block_document_id": Ref(alert_block_name(config)),
+        "subject": f"{PROJECT} {config.stack}: {{{{ flow_run.name }}}} {what}",
+        "body": (
+            f"Flow run {{{{ flow_run.name }}}} of deployment {{{{ deployment.name }}}} "
+            f"(stack {config.stack}, city {config.city}) {what}: "
+            "{{ flow_run.state.name }} {{ flow_run.state.message }}\n{{ flow_run|ui_url }}"
+        ),
+    }
+
+
+def failed_automation_spec(
+    config: StackConfig, deployments: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """*Forecast failed*: a run of the stack's deployments enters Failed or Crashed -> notify."""
+    return {
+        "name": f"{stack_prefix(config)}-forecast-failed",
+        "description": f"Notify when a {PROJECT} run of stack {config.stack} fails or crashes",
+        "enabled": True,
+        "tags": prefect_tags(config),
+        "trigger": {
+            "posture": "Reactive",
+            "expect": list(FAILED_RUN_EVENTS),
+            **_deployment_match(config, deployments),
+            "threshold": 1,
+            "within": 0,
+        },
+        "actions": [_notification(config, "failed")],
+    }
+
+
+def stuck_automation_spec(
+    config: StackConfig, deployments: list[dict[str, Any]], notify: bool
+) -> dict[str, Any]:
+    """*Forecast stuck*: a run Running for `stuckAfterMinutes` without any further state
+    change -> cancel it (and notify, when there is an alert block)."""
+    actions: list[dict[str, Any]] = [{"type": "cancel-flow-run"}]
+    if notify:
+        actions.append(
+            _notification(config, f"was cancelled after {config.stuck_after_minutes} min Running")
+        )
+    return {
+        "name": f"{stack_prefix(config)}-forecast-stuck",
+        "description": (
+            f"Cancel a {PROJECT} run of stack {config.stack} still Running after "
+            f"{config.stuck_after_minutes} minutes"
+        ),
+        "enabled": True,
+        "tags": prefect_tags(config),
+        "trigger": {
+            "posture": "Proactive",
+            "after": ["prefect.flow-run.Running"],
+            "expect": ["prefect.flow-run.*"],
+            **_deployment_match(config, deployments),
+            "threshold": 1,
+            "within": config.stuck_after_minutes * 60,
+        },
+        "actions": actions,
+    }
+
+
+def with_operations(config: StackConfig, plan: PrefectPlan) -> PrefectPlan:
+    """The plan plus its alert block and automations, as `alertWebhookUrl` and
+    `stuckAfterMinutes` ask (no URL: no block and no *forecast failed* automation)."""
+    url = config.alert_webhook_url.get_secret_value() if config.alert_webhook_url else None
+    block = alert_block_spec(config, url) if url else None
+    automations = []
+    if block is not None:
+        automations.append(failed_automation_spec(config, plan.deployments))
+    if config.stuck_after_minutes:
+        automations.append(stuck_automation_spec(config, plan.deployments, block is not None))
+    return replace(plan, alert_block=block, automations=automations)
+
+
 def local_plan(config: StackConfig) -> PrefectPlan:
-    """Everything the `local` platform manages: process pool, results block, deployments."""
+    """Everything the `local` platform manages: process pool, results block, deployments,
+    alert block and automations."""
     block = results_block_spec(config)
-    return PrefectPlan(
+    plan = PrefectPlan(
         work_pool=work_pool_spec(config, {}),
         results_block=block,
         deployments=deployment_specs(config, config.work_pool_name, block_reference(block)),
     )
+    return with_operations(config, plan)
 
 
 @dataclass(frozen=True)
@@ -204,6 +406,7 @@ def ecs_job_variable_defaults(config: StackConfig, facts: EcsPoolFacts) -> dict[
             "assignPublicIp": "ENABLED" if config.assign_public_ip else "DISABLED",
         },
         "image": facts.image,
+        "command": FLOW_RUN_COMMAND,
         "cpu": config.flow_cpu,
         "memory": config.flow_memory,
         "execution_role_arn": facts.execution_role_arn,
@@ -219,12 +422,17 @@ def ecs_job_variable_defaults(config: StackConfig, facts: EcsPoolFacts) -> dict[
 
 
 def ecs_deployment_job_variables(config: StackConfig, image: Any) -> dict[str, Any]:
-    """A deployment's own ECS job variables: its pinned image and this stack's flow-run size.
+    """A deployment's own ECS job variables: its pinned image, how it starts, its flow-run size.
 
     Set on the deployment (not only as pool defaults) so a city sharing another stack's pool
-    still runs the image it was deployed with, at the size its own config asks for.
+    still runs the image and command it was deployed with, at the size its own config asks for.
     """
-    return {"image": image, "cpu": config.flow_cpu, "memory": config.flow_memory}
+    return {
+        "image": image,
+        "command": FLOW_RUN_COMMAND,
+        "cpu": config.flow_cpu,
+        "memory": config.flow_memory,
+    }
 
 
 def _ecs_deployments(
@@ -242,21 +450,23 @@ def aws_plan(
 ) -> PrefectPlan:
     """A self-contained aws stack: ECS pool, `s3-bucket` results block, its deployments."""
     block = results_block_spec(config, results_bucket, results_prefix)
-    return PrefectPlan(
+    plan = PrefectPlan(
         work_pool=work_pool_spec(config, ecs_job_variable_defaults(config, facts)),
         results_block=block,
         deployments=_ecs_deployments(
             config, config.work_pool_name, block_reference(block), facts.image
         ),
     )
+    return with_operations(config, plan)
 
 
 def shared_aws_plan(
     config: StackConfig, work_pool_name: Any, results_block_ref: Any, image: Any
 ) -> PrefectPlan:
     """A shared-mode city stack: only its deployments, on the platform stack's pool and block."""
-    return PrefectPlan(
+    plan = PrefectPlan(
         work_pool=None,
         results_block=None,
         deployments=_ecs_deployments(config, work_pool_name, results_block_ref, image),
     )
+    return with_operations(config, plan)

@@ -350,3 +350,46 @@ def test_drift_remediation_needs_a_repository_and_a_schedule() -> None:
         )
     with pytest.raises(ConfigError, match=r"driftSchedule = 'daily': not a valid cron"):
         load_config("madrid", {"driftSchedule": "daily"})
+
+
+ALERT_URL = "https://hooks.slack.com/services/T000/B000/CANARYalertWebhook0123"
+
+
+def test_a_plaintext_alert_webhook_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("madrid", {"alertWebhookUrl": ALERT_URL})
+    assert "--secret covid-forecast:alertWebhookUrl" in str(caught.value)
+    assert ALERT_URL not in str(caught.value)
+
+
+def test_a_secret_alert_webhook_is_accepted_and_never_shown() -> None:
+    config = load_config("madrid", secrets={"covid-forecast:alertWebhookUrl": ALERT_URL})
+    assert config.alert_webhook_url is not None
+    assert config.alert_webhook_url.get_secret_value() == ALERT_URL
+    assert ALERT_URL not in repr(config) and ALERT_URL not in config.model_dump_json()
+
+
+def test_a_secret_alert_webhook_that_is_no_url_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config("madrid", secrets={"covid-forecast:alertWebhookUrl": "hooks.slack.com/T0"})
+    assert "alertWebhookUrl = '[secret]': must be an http(s) webhook URL" in str(caught.value)
+    assert "hooks.slack.com/T0" not in str(caught.value)
+
+
+def test_run_concurrency_and_stuck_run_keys_are_checked_all_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(
+            "madrid",
+            {"collisionStrategy": "DROP", "concurrencyLimit": -1, "stuckAfterMinutes": -5},
+        )
+    message = str(caught.value)
+    assert "collisionStrategy = 'DROP': Input should be 'CANCEL_NEW' or 'ENQUEUE'" in message
+    assert "concurrencyLimit = '-1'" in message
+    assert "stuckAfterMinutes = '-5'" in message
+
+
+def test_run_concurrency_defaults_to_one_run_cancelling_the_next() -> None:
+    config = load_config("madrid")
+    assert (config.concurrency_limit, config.collision_strategy) == (1, "CANCEL_NEW")
+    assert config.stuck_after_minutes == 60
+    assert config.alert_webhook_url is None

@@ -82,7 +82,8 @@ def test_a_run_id_change_touches_only_deployment_parameters() -> None:
         if b.props[k] != a.props[k]
     ]
     assert changed == [("covid-forecast-dev-covid-prediction", "parameters")]
-    assert after[-1].props["parameters"]["run_id"] == new_id
+    [deployment] = [r for r in after if r.kind == "Deployment"]
+    assert deployment.props["parameters"]["run_id"] == new_id
 
 
 def test_an_s3_results_uri_gives_an_s3_bucket_block() -> None:
@@ -99,6 +100,7 @@ def test_resource_names_are_per_stack_so_stacks_never_share_objects() -> None:
         "covid-forecast-dev-pool",
         "covid-forecast-dev-results",
         "covid-forecast-dev-covid-prediction",
+        "covid-forecast-dev-forecast-stuck",
     }
 
 
