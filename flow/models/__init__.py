@@ -1,0 +1,1 @@
+"""The forecasting models, one module each; `flow.forecasting` is their public seam."""

@@ -1,0 +1,264 @@
+"""The team's default model: a damped log-trend with pooled, out-of-sample residual quantiles.
+
+For one location with incident counts v (negative JHU corrections count as 0: a downward
+revision is not a negative number of new cases, and the log scale needs v >= 0):
+
+- level   l_t = mean of the last `season` periods (7 for daily data, so weekend gaps and Monday
+          catch-ups do not move it; 1 for weekly data), on the log scale z_t = log(l_t + offset);
+- trend   b_t = (z_t - z_{t-window}) / window, damped: z_{t+s} = z_t + b_t (phi + ... + phi^s);
+- shape   (daily) each weekday's share of the last `profile_weeks` weeks' counts, so a region
+          that reports nothing on Sundays is forecast 0 on Sundays;
+- point   p = season x (exp(z_{t+s}) - offset) x share(weekday);
+- spread  residuals r = log(y + offset) - log(p + offset) of the same point forecast made
+          from every earlier origin of every location in the training series (out of sample:
+          each origin's forecast uses only data up to it). Each residual is divided by its
+          location's spread known at that origin (RMS of the location's last `scale_window`
+          one-step residuals, shrunk toward the pooled RMS), and the quantiles of these
+          standardised residuals are pooled across locations, one set per step ahead;
+- quantiles exp(log(p + offset) + spread_location x standardised quantile) - offset, >= 0;
+          a weekday the location did not report on in the profile is forecast 0.
+
+`fit` learns the pooled spread and the standardised residual quantiles; the rest are settings
+chosen by rolling-origin backtest on data up to 2026-03-28 (docs/benchmarks.md, "Forecast
+skill"). Everything here is numpy and pandas, at training as at prediction.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from flow.models.base import Forecaster, History, history_matrix, monotone_clipped
+from flow.series import QUANTILE_LEVELS, Period
+
+SEASON = {"day": 7, "week": 1}
+# Settings per period, chosen by backtest (see the module docstring).
+SETTINGS: dict[str, dict[str, Any]] = {
+    "week": {"offset": 1.0, "window": 1, "phi": 0.5, "profile_weeks": 0, "scale_window": 13},
+    "day": {"offset": 1.0, "window": 7, "phi": 0.9, "profile_weeks": 2, "scale_window": 21},
+}
+# Residual quantiles are fitted for this many steps; further steps widen as sqrt(steps).
+FIT_STEPS = {"day": 10, "week": 5}
+MIN_RESIDUALS = 20
+# A location's own spread counts as this many one-step residuals at the pooled spread.
+SCALE_PRIOR = 4.0
+
+
+class DefaultForecaster(Forecaster):
+    """Damped log-trend point forecast with pooled residual quantiles per step ahead."""
+
+    kind: ClassVar[str] = "default"
+
+    def __init__(
+        self,
+        period: Period,
+        target: str,
+        *,
+        offset: float,
+        window: int,
+        phi: float,
+        profile_weeks: int,
+        scale_window: int = 0,
+        pooled_scale: float = 1.0,
+        levels: list[float] | None = None,
+        residual_quantiles: list[list[float]] | None = None,
+    ) -> None:
+        super().__init__(period, target)
+        if offset <= 0 or window < 1 or not 0 <= phi <= 1 or profile_weeks < 0:
+            raise ValueError(
+                f"bad default-model settings offset={offset} window={window} phi={phi} "
+                f"profile_weeks={profile_weeks}: need offset > 0, window >= 1, 0 <= phi <= 1, "
+                "profile_weeks >= 0"
+            )
+        self.offset = float(offset)
+        self.window = int(window)
+        self.phi = float(phi)
+        self.profile_weeks = int(profile_weeks)
+        self.scale_window = int(scale_window)
+        self.pooled_scale = float(pooled_scale)
+        self.levels = np.asarray(levels if levels is not None else QUANTILE_LEVELS, dtype="float64")
+        self.residual_quantiles = (
+            np.asarray(residual_quantiles, dtype="float64")
+            if residual_quantiles is not None
+            else np.zeros((0, len(self.levels)))
+        )
+
+    @property
+    def season(self) -> int:
+        """Periods in one seasonal cycle (a week of days, or one week)."""
+        return SEASON[self.period]
+
+    def params(self) -> dict[str, Any]:
+        """Settings and the fitted residual quantiles (steps x levels, log scale)."""
+        return {
+            "offset": self.offset,
+            "window": self.window,
+            "phi": self.phi,
+            "profile_weeks": self.profile_weeks,
+            "scale_window": self.scale_window,
+            "pooled_scale": self.pooled_scale,
+            "levels": self.levels.tolist(),
+            "residual_quantiles": self.residual_quantiles.tolist(),
+        }
+
+    # -- point forecasts -------------------------------------------------------------------
+
+    def _points(self, values: np.ndarray, steps: int) -> np.ndarray:
+        """Point forecasts from every origin (locations x origins x steps); NaN where the
+        history before an origin is too short, `_SILENT` (< 0) on a weekday the location does
+        not report. Origin t uses columns ..t only."""
+        counts = np.clip(values, 0.0, None)
+        season = self.season
+        level = _trailing_mean(counts, season)
+        z = np.log(level + self.offset)
+        slope = np.full_like(z, np.nan)
+        slope[:, self.window :] = (z[:, self.window :] - z[:, : -self.window]) / self.window
+        damping = np.cumsum(self.phi ** np.arange(1, steps + 1))
+        z_ahead = z[:, :, None] + slope[:, :, None] * damping[None, None, :]
+        points = season * (np.exp(z_ahead) - self.offset)
+        points = np.clip(points, 0.0, None)
+        if season > 1 and self.profile_weeks > 0:
+            shares = self._weekday_shares(counts, steps)
+            points = np.where(shares > 0, points * shares, _SILENT)
+        return points
+
+    def _weekday_shares(self, counts: np.ndarray, steps: int) -> np.ndarray:
+        """Share of the target's weekday in the last `profile_weeks` weeks before each origin
+        (locations x origins x steps); NaN where the history is shorter than that."""
+        season = self.season
+        span = self.profile_weeks * season
+        total = _trailing_mean(counts, span) * span
+        shares = np.full((*counts.shape, steps), np.nan)
+        for step in range(1, steps + 1):
+            # The target t + step falls on the weekday of t + step - season, t + step - 2 season...
+            lag = (-step) % season
+            same_day = np.zeros_like(counts)
+            for week in range(self.profile_weeks):
+                shift = lag + week * season
+                if shift:
+                    same_day[:, shift:] += counts[:, :-shift]
+                    same_day[:, :shift] = np.nan
+                else:
+                    same_day += counts
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(total > 0, same_day / total, 1.0 / season)
+            shares[:, :, step - 1] = share
+        return shares
+
+    def _log_residuals(self, actual: np.ndarray, points: np.ndarray, step: int) -> np.ndarray:
+        """log(y + offset) - log(p + offset) of the `step`-ahead forecast from each origin,
+        aligned on the origin (locations x origins); NaN where either side is missing or the
+        target is a weekday the location does not report."""
+        residuals = np.full(actual.shape, np.nan)
+        predicted = points[:, :-step, step - 1]
+        with np.errstate(invalid="ignore"):
+            residuals[:, :-step] = np.where(
+                predicted >= 0,
+                np.log(actual[:, step:] + self.offset)
+                - np.log(np.maximum(predicted, 0.0) + self.offset),
+                np.nan,
+            )
+        return residuals
+
+    def _scales(self, actual: np.ndarray, points: np.ndarray) -> np.ndarray:
+        """Each location's spread at each origin (locations x origins): the RMS of its one-step
+        log residuals known by then (last `scale_window`), shrunk toward the pooled spread."""
+        one_step = self._log_residuals(actual, points, 1)
+        # A one-step forecast made at t is known at t + 1: shift onto the origin that knows it.
+        known = np.full(actual.shape, np.nan)
+        known[:, 1:] = one_step[:, :-1]
+        squares = pd.DataFrame(known**2).T
+        window = self.scale_window or actual.shape[1]
+        total = squares.rolling(window, min_periods=1).sum().T.to_numpy()
+        count = squares.notna().astype(float).rolling(window, min_periods=1).sum().T.to_numpy()
+        total = np.nan_to_num(total)
+        prior = SCALE_PRIOR * self.pooled_scale**2
+        return np.asarray(np.sqrt((total + prior) / (count + SCALE_PRIOR)) / self.pooled_scale)
+
+    # -- fitting and forecasting --------------------------------------------------------------
+
+    def fit(self, series: pd.DataFrame, steps: int | None = None) -> DefaultForecaster:
+        """Fit the pooled spread and the residual quantiles on every origin of `series` (each
+        forecast out of sample, scaled by its location's spread known at that origin)."""
+        history = history_matrix(series, self.period)
+        steps = steps or FIT_STEPS[self.period]
+        actual = np.clip(history.values, 0.0, None)
+        points = self._points(history.values, steps)
+        one_step = self._log_residuals(actual, points, 1)
+        if np.count_nonzero(~np.isnan(one_step)) < MIN_RESIDUALS:
+            raise ValueError(
+                f"the default model needs a longer series to learn its spread: fewer than "
+                f"{MIN_RESIDUALS} one-step forecasts could be checked; give it more {self.period}s"
+            )
+        self.pooled_scale = float(np.sqrt(np.nanmean(one_step**2))) or 1.0
+        scales = self._scales(actual, points)
+        table = np.full((steps, len(self.levels)), np.nan)
+        for step in range(1, steps + 1):
+            standardized = self._log_residuals(actual, points, step) / scales
+            usable = standardized[~np.isnan(standardized)]
+            if len(usable) >= MIN_RESIDUALS:
+                table[step - 1] = np.quantile(usable, self.levels)
+        fitted = ~np.isnan(table).any(axis=1)
+        self.residual_quantiles = table[: steps if fitted.all() else int(np.argmin(fitted))]
+        return self
+
+    def _spread(self, steps: int) -> np.ndarray:
+        """Residual quantiles for steps 1..steps; beyond the fitted ones they grow as sqrt."""
+        fitted = self.residual_quantiles
+        if len(fitted) == 0:
+            raise ValueError("this default model is not fitted: call fit() or train_forecaster()")
+        if steps <= len(fitted):
+            return fitted[:steps]
+        extra = np.arange(len(fitted) + 1, steps + 1)
+        grown = fitted[-1][None, :] * np.sqrt(extra / len(fitted))[:, None]
+        return np.concatenate([fitted, grown])
+
+    def quantiles(self, history: History, steps: int, levels: np.ndarray) -> np.ndarray:
+        """Point forecast from each location's last period, spread by the fitted residuals."""
+        if not np.allclose(levels, self.levels):
+            spread = np.stack([np.interp(levels, self.levels, row) for row in self._spread(steps)])
+        else:
+            spread = self._spread(steps)
+        values = _filled(history.values)
+        every_origin = self._points(values, steps)
+        scales = self._scales(np.clip(values, 0.0, None), every_origin)[:, -1]
+        points = every_origin[:, -1, :]
+        if np.isnan(points).any():
+            short = history.locations[np.isnan(points).any(axis=1)].tolist()
+            raise ValueError(
+                f"too little recent data to forecast {short}: the default model needs at least "
+                f"{self.window + self.season + self.profile_weeks * self.season} {self.period}s"
+            )
+        base = np.log(np.maximum(points, 0.0) + self.offset)[:, :, None]
+        out = np.exp(base + scales[:, None, None] * spread[None, :, :]) - self.offset
+        out = np.where(points[:, :, None] >= 0, out, 0.0)
+        return monotone_clipped(out)
+
+
+# Marks a forecast for a weekday the location does not report (its value is 0).
+_SILENT = -1.0
+
+
+def _trailing_mean(values: np.ndarray, span: int) -> np.ndarray:
+    """Mean of the last `span` columns at each column (NaN until `span` values exist)."""
+    if span == 1:
+        return values.copy()
+    out = np.full_like(values, np.nan)
+    if values.shape[1] < span:
+        return out
+    cumulative = np.cumsum(np.nan_to_num(values), axis=1)
+    out[:, span - 1] = cumulative[:, span - 1]
+    out[:, span:] = cumulative[:, span:] - cumulative[:, :-span]
+    invalid = np.isnan(values)
+    window_invalid = np.cumsum(invalid, axis=1)
+    window_invalid[:, span:] = window_invalid[:, span:] - window_invalid[:, :-span]
+    out[window_invalid > 0] = np.nan
+    return out / span
+
+
+def _filled(values: np.ndarray) -> np.ndarray:
+    """Interior gaps carried forward from the last value before them (leading NaN stays)."""
+    frame = pd.DataFrame(values)
+    return frame.ffill(axis=1).to_numpy()
