@@ -9,6 +9,7 @@ with fixed, realistic values.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -157,7 +158,10 @@ def _computed_state(type_: str, name: str, inputs: dict[str, Any]) -> dict[str, 
     elif type_ == "aws:ec2/securityGroup:SecurityGroup":
         state["arn"] = _arn("ec2", f"security-group/sg-{name}")
     elif type_ == "docker:index/image:Image":
-        state["repoDigest"] = f"{inputs.get('imageName', name).split(':')[0]}@sha256:{'ab' * 32}"
+        # Each pushed image (repository:tag) gets its own digest, as a registry would.
+        image_name = str(inputs.get("imageName", name))
+        digest = hashlib.sha256(image_name.encode()).hexdigest()
+        state["repoDigest"] = f"{image_name.split(':')[0]}@sha256:{digest}"
         state["repo_digest"] = state["repoDigest"]
     elif type_.startswith("pulumi-python:dynamic"):
         state = {}

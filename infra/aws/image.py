@@ -1,7 +1,9 @@
-"""The flow image: an ECR repository and the repo's Dockerfile built and pushed into it.
+"""The stack's images: one ECR repository, the repo's Dockerfile built and pushed twice into it.
 
-Deployments and the work pool use the digest-pinned reference (`repo@sha256:...`), so a flow
-run always starts exactly the image `pulumi up` built, whatever later pushes do to a tag.
+Two targets of one Dockerfile: `flow` (every flow run's task; lean, prefect-client) and `worker`
+(the always-on `prefect worker start --type ecs`; prefect + prefect-aws). Deployments, the work
+pool and the worker's task definition use digest-pinned references (`repo@sha256:...`), so a
+task always starts exactly the image `pulumi up` built, whatever later pushes do to a tag.
 A configured `imageUri` skips all of this (CI runners without a Docker daemon).
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +23,9 @@ from infra.config import PROJECT_DIR
 
 # The build target: Fargate tasks run x86_64 unless told otherwise (see worker.py).
 IMAGE_PLATFORM = "linux/amd64"
-# The tag each build moves; the digest, not the tag, is what flow runs use.
-BUILD_TAG = "latest"
+# Dockerfile targets, also the tags each build moves; the digests are what tasks use.
+FLOW_TARGET = "flow"
+WORKER_TARGET = "worker"
 
 _ECR_IMAGE = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com"
@@ -46,27 +50,63 @@ def is_digest_pinned(image_ref: str) -> bool:
 
 
 def lifecycle_policy(keep_count: int) -> dict[str, Any]:
-    """ECR lifecycle policy expiring all but the newest `keep_count` images."""
+    """ECR lifecycle policy: the image tagged `worker` stays; all but the newest `keep_count`
+    other images expire.
+
+    The worker image changes rarely while every flow build pushes a new image: counted together,
+    enough flow builds would expire the image the worker service's task definition pins.
+    """
     return {
         "rules": [
             {
                 "rulePriority": 1,
-                "description": f"keep the newest {keep_count} flow images",
+                "description": "keep the worker image the service runs",
+                "selection": {
+                    "tagStatus": "tagged",
+                    "tagPrefixList": [WORKER_TARGET],
+                    "countType": "imageCountMoreThan",
+                    "countNumber": 1,
+                },
+                "action": {"type": "expire"},
+            },
+            {
+                "rulePriority": 2,
+                "description": f"keep the newest {keep_count} images",
                 "selection": {
                     "tagStatus": "any",
                     "countType": "imageCountMoreThan",
                     "countNumber": keep_count,
                 },
                 "action": {"type": "expire"},
-            }
+            },
         ]
     }
 
 
-class FlowImage(pulumi.ComponentResource):
-    """ECR repository (scan on push, lifecycle, force delete) + the built flow image."""
+def tag_of(repository_url: str, target: str) -> str:
+    """The moving tag a target's build pushes: `<repository>:<target>`."""
+    return f"{repository_url}:{target}"
+
+
+def build_args(context_dir: Path, target: str, tagged: pulumi.Input[str]) -> docker.DockerBuildArgs:
+    """How one target is built: BuildKit, amd64, cached from its own pushed image."""
+    return docker.DockerBuildArgs(
+        context=str(context_dir),
+        dockerfile=str(context_dir / "Dockerfile"),
+        target=target,
+        platform=IMAGE_PLATFORM,
+        builder_version=docker.BuilderVersion.BUILDER_BUILD_KIT,
+        # Inline cache metadata lets the next build reuse layers of the pushed image.
+        args={"BUILDKIT_INLINE_CACHE": "1"},
+        cache_from=docker.CacheFromArgs(images=[tagged]),
+    )
+
+
+class StackImages(pulumi.ComponentResource):
+    """ECR repository (scan on push, lifecycle, force delete) + the built flow and worker images."""
 
     ref: pulumi.Output[str]
+    worker_ref: pulumi.Output[str]
     repository_arn: pulumi.Output[str]
     repository_url: pulumi.Output[str]
 
@@ -78,7 +118,16 @@ class FlowImage(pulumi.ComponentResource):
         context_dir: Path = PROJECT_DIR,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("covid-forecast:aws:FlowImage", name, None, opts)
+        # Was `FlowImage`: the alias keeps existing stacks' repository (URNs include the type).
+        renamed = pulumi.ResourceOptions(
+            aliases=[pulumi.Alias(type_="covid-forecast:aws:FlowImage")]
+        )
+        super().__init__(
+            "covid-forecast:aws:StackImages",
+            name,
+            None,
+            pulumi.ResourceOptions.merge(renamed, opts),
+        )
         child = pulumi.ResourceOptions(parent=self)
         repository = aws.ecr.Repository(
             name,
@@ -86,7 +135,7 @@ class FlowImage(pulumi.ComponentResource):
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
                 scan_on_push=True
             ),
-            image_tag_mutability="MUTABLE",  # BUILD_TAG moves; flow runs pin digests
+            image_tag_mutability="MUTABLE",  # the target tags move; tasks pin digests
             force_delete=True,  # `pulumi destroy` must not stop at a non-empty repository
             opts=child,
         )
@@ -99,30 +148,32 @@ class FlowImage(pulumi.ComponentResource):
         token = aws.ecr.get_authorization_token_output(
             registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        tagged = repository.repository_url.apply(lambda url: f"{url}:{BUILD_TAG}")
-        image = docker.Image(
-            f"{name}-image",
-            image_name=tagged,
-            build=docker.DockerBuildArgs(
-                context=str(context_dir),
-                dockerfile=str(context_dir / "Dockerfile"),
-                platform=IMAGE_PLATFORM,
-                builder_version=docker.BuilderVersion.BUILDER_BUILD_KIT,
-                # Inline cache metadata lets the next build reuse layers of the pushed image.
-                args={"BUILDKIT_INLINE_CACHE": "1"},
-                cache_from=docker.CacheFromArgs(images=[tagged]),
-            ),
-            registry=docker.RegistryArgs(
-                server=repository.repository_url,
-                username=token.user_name,
-                password=pulumi.Output.secret(token.password),
-            ),
-            opts=child,
+        registry = docker.RegistryArgs(
+            server=repository.repository_url,
+            username=token.user_name,
+            password=pulumi.Output.secret(token.password),
         )
-        self.ref = image.repo_digest
+        digests = {}
+        for target, resource_name in (
+            (FLOW_TARGET, f"{name}-image"),
+            (WORKER_TARGET, f"{name}-worker-image"),
+        ):
+            tagged = repository.repository_url.apply(partial(tag_of, target=target))
+            image = docker.Image(
+                resource_name,
+                image_name=tagged,
+                build=build_args(context_dir, target, tagged),
+                registry=registry,
+                opts=child,
+            )
+            digests[target] = image.repo_digest
+        self.ref = digests[FLOW_TARGET]
+        self.worker_ref = digests[WORKER_TARGET]
         self.repository_arn = repository.arn
         self.repository_url = repository.repository_url
-        self.register_outputs({"ref": self.ref, "repositoryUrl": self.repository_url})
+        self.register_outputs(
+            {"ref": self.ref, "workerRef": self.worker_ref, "repositoryUrl": self.repository_url}
+        )
 
 
 def configured_image(image_uri: str) -> str:

@@ -1,9 +1,9 @@
 """The always-on Prefect ECS worker: a Fargate task definition and a one-task service.
 
 The worker polls the work pool and launches each flow run as its own Fargate task with the
-pool's job variables. It runs the official prefect-aws image, gets the Prefect URL and
-credential as ECS secrets, and reports health on its webserver, which the container health
-check probes so ECS replaces a hung worker.
+pool's job variables. It runs the stack's own worker image (Dockerfile target `worker`, built by
+`StackImages`, digest-pinned), gets the Prefect URL and credential as ECS secrets, and reports
+health on its webserver, which the container health check probes so ECS replaces a hung worker.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import pulumi_aws as aws
 
 from infra.aws.logs import WORKER_STREAM_PREFIX
 
-# The official worker image: prefect-aws 0.7.12 on Prefect 3.9.1, the versions this project
-# pins (tag format `<prefect-aws>-python<python>-prefect<prefect>`). Bump with requirements.
-WORKER_IMAGE = "prefecthq/prefect-aws:0.7.12-python3.11-prefect3.9.1"
+# Only for `imageUri` stacks, which build no image: the official worker image of the versions
+# requirements-worker.txt pins (tag `<prefect-aws>-python<python>-prefect<prefect>`).
+PUBLIC_WORKER_IMAGE = "prefecthq/prefect-aws:0.7.12-python3.11-prefect3.9.1"
 WORKER_CONTAINER = "prefect-worker"
 # PREFECT_WORKER_WEBSERVER_PORT's default; set explicitly so the probe and the server agree.
 HEALTH_PORT = 8080
@@ -62,7 +62,7 @@ def worker_container_definition(
     region: str,
     secrets: Sequence[dict[str, str]],
     events_queue_name: str,
-    image: str = WORKER_IMAGE,
+    image: str,
 ) -> dict[str, Any]:
     """The worker's container: command, health check, logs; Prefect connection as secrets."""
     return {
@@ -73,6 +73,10 @@ def worker_container_definition(
         "environment": [
             {"name": OBSERVER_QUEUE_ENV, "value": events_queue_name},
             {"name": "PREFECT_WORKER_WEBSERVER_PORT", "value": str(HEALTH_PORT)},
+            # The observer's SQS, ECS and logs clients take their region from the environment
+            # only (prefect_aws.observers.ecs): name the stack's region rather than rely on
+            # what the platform happens to set.
+            {"name": "AWS_REGION", "value": region},
         ],
         "secrets": sorted(secrets, key=lambda secret: secret["name"]),
         "healthCheck": health_check(),
@@ -98,6 +102,7 @@ class Worker(pulumi.ComponentResource):
         name: str,
         *,
         work_pool_name: str,
+        image: pulumi.Input[str],
         cpu: int,
         memory: int,
         cluster_arn: pulumi.Input[str],
@@ -115,6 +120,7 @@ class Worker(pulumi.ComponentResource):
         super().__init__("covid-forecast:aws:Worker", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         container = pulumi.Output.all(
+            image=image,
             log_group=log_group,
             region=region,
             secrets=list(secrets),

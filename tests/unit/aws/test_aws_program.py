@@ -67,19 +67,21 @@ def test_image_repository_scans_expires_and_force_deletes(madrid: ProgramRun) ->
     assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
     assert repository.inputs["forceDelete"] is True
     lifecycle = json.loads(madrid.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])
-    assert lifecycle["rules"][0]["selection"]["countNumber"] == 10  # imageKeepCount default
+    assert lifecycle["rules"][-1]["selection"]["countNumber"] == 10  # imageKeepCount default
 
 
-def test_image_is_built_for_amd64_from_the_repo_dockerfile_with_ecr_login(
+def test_images_are_built_for_amd64_from_the_repo_dockerfile_with_ecr_login(
     madrid: ProgramRun,
 ) -> None:
-    image = madrid.one(IMAGE).inputs
-    assert image["build"]["platform"] == "linux/amd64"
-    assert image["build"]["context"] == str(PROJECT_DIR)
-    assert image["build"]["dockerfile"] == str(PROJECT_DIR / "Dockerfile")
-    assert image["build"]["cacheFrom"]["images"] == [image["imageName"]]
+    images = madrid.of_type(IMAGE)
+    assert sorted(image.inputs["build"]["target"] for image in images) == ["flow", "worker"]
+    for image in (resource.inputs for resource in images):
+        assert image["build"]["platform"] == "linux/amd64"
+        assert image["build"]["context"] == str(PROJECT_DIR)
+        assert image["build"]["dockerfile"] == str(PROJECT_DIR / "Dockerfile")
+        assert image["build"]["cacheFrom"]["images"] == [image["imageName"]]
+        assert harness.is_secret_wrapped(image["registry"])  # the ECR token stays encrypted
     assert "aws:ecr/getAuthorizationToken:getAuthorizationToken" in madrid.invokes
-    assert harness.is_secret_wrapped(image["registry"])  # the ECR token stays encrypted
 
 
 def test_pool_and_deployments_use_the_digest_pinned_image(madrid: ProgramRun) -> None:
@@ -96,15 +98,15 @@ def test_configured_image_uri_skips_build_and_repository() -> None:
     assert "aws:ecr/getAuthorizationToken:getAuthorizationToken" not in run.invokes
     assert pool_defaults(run)["image"] == DIGEST_IMAGE
     assert run.outputs["image"] == DIGEST_IMAGE
-    # Not an ECR image: the execution role gets no ECR permission at all.
-    execution = policy_of(run, "-execution")
+    # Not an ECR image: the flow runs' execution role gets no ECR permission at all.
+    execution = policy_of(run, "madrid-execution")
     assert not [a for s in statements_of(execution) for a in as_list(s["Action"]) if "ecr" in a]
 
 
 def test_configured_ecr_image_is_pullable_from_its_repository_only() -> None:
     image = "210987654321.dkr.ecr.eu-west-1.amazonaws.com/shared/covid@sha256:" + "ef" * 32
     run = run_program("madrid", overrides={"imageUri": image})
-    execution = policy_of(run, "-execution")
+    execution = policy_of(run, "madrid-execution")
     (pull,) = [s for s in statements_of(execution) if "ecr:BatchGetImage" in s["Action"]]
     assert pull["Resource"] == ["arn:aws:ecr:eu-west-1:210987654321:repository/shared/covid"]
 
@@ -152,13 +154,16 @@ def test_the_api_key_appears_in_plaintext_nowhere(madrid: ProgramRun) -> None:
     assert wrapped[0].inputs["value"]["value"] == CANARY_KEY
 
 
-def test_worker_service_runs_the_official_worker_on_fargate(madrid: ProgramRun) -> None:
+def test_worker_service_runs_the_stacks_worker_image_on_fargate(madrid: ProgramRun) -> None:
     definition = madrid.one(TASK_DEFINITION).inputs
     assert (definition["cpu"], definition["memory"]) == ("256", "512")
     assert definition["requiresCompatibilities"] == ["FARGATE"]
     assert definition["networkMode"] == "awsvpc"
     container = container_of(madrid)
-    assert container["image"].startswith("prefecthq/prefect-aws:0.7.12-")
+    # The stack's own worker image: same ECR repository as the flow image, its own digest.
+    repository, _, digest = container["image"].partition("@sha256:")
+    assert repository == madrid.outputs["image"].partition("@")[0]
+    assert digest and container["image"] != madrid.outputs["image"]
     assert container["command"][-3:] == ["--pool", "covid-forecast-madrid", "--with-healthcheck"]
     assert "http://localhost:8080/health" in container["healthCheck"]["command"][-1]
     assert container["logConfiguration"]["options"]["awslogs-group"] == "/covid-forecast/madrid"
@@ -323,7 +328,7 @@ def all_statements(run: ProgramRun) -> list[dict[str, Any]]:
 
 def test_iam_no_action_star_and_every_resource_star_is_allow_listed(madrid: ProgramRun) -> None:
     statements = all_statements(madrid)
-    assert len(madrid.of_type(ROLE_POLICY)) == 3
+    assert len(madrid.of_type(ROLE_POLICY)) == 4
     for statement in statements:
         assert "*" not in as_list(statement["Action"])
         if "*" in as_list(statement["Resource"]):
@@ -341,10 +346,17 @@ def test_pass_role_is_limited_to_the_flow_run_roles(madrid: ProgramRun) -> None:
 
 
 def test_roles_trust_only_ecs_tasks(madrid: ProgramRun) -> None:
+    # Task roles only for this account's tasks; execution roles as AWS documents them
+    # (tests/unit/aws/test_iam.py).
     for role in madrid.of_type(ROLE):
         (statement,) = statements_of(json.loads(role.inputs["assumeRolePolicy"]))
         assert statement["Principal"] == {"Service": "ecs-tasks.amazonaws.com"}
-        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": harness.ACCOUNT_ID}
+        if role.name.endswith("-execution"):
+            assert "Condition" not in statement, role.name
+        else:
+            assert statement["Condition"]["StringEquals"] == {
+                "aws:SourceAccount": harness.ACCOUNT_ID
+            }
 
 
 def comparable(run: ProgramRun) -> dict[tuple[str, str], dict[str, Any]]:
@@ -436,6 +448,7 @@ def test_shared_cities_add_only_their_deployment(city_stacks: Path, madrid: Prog
         assert deployment["parameters"]["results_block"] == madrid.outputs["resultsBlock"]
         assert deployment["job_variables"] == {
             "image": madrid.outputs["image"],
+            "command": "python -m flow.engine",
             "cpu": 512,
             "memory": 4096,  # the city's own flow size, on the shared pool
         }

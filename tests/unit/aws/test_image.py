@@ -1,8 +1,16 @@
-"""The flow image's pure parts: ECR repository of a reference, lifecycle policy."""
+"""The stack's images: ECR repository of a reference, lifecycle policy, and how flow runs start.
+
+Flow runs are configured in two places, the pool's defaults and each deployment's own job
+variables (a shared-mode city has only the latter; tests/unit/aws/test_aws_program.py).
+"""
 
 from __future__ import annotations
 
+import pytest
+
 from infra.aws.image import ecr_repository_arn, is_digest_pinned, lifecycle_policy
+from infra.specs import FLOW_RUN_COMMAND
+from tests.pulumi_harness import ProgramRun, run_program
 
 DIGEST = "sha256:" + "ab" * 32
 
@@ -35,11 +43,46 @@ def test_digest_pinning() -> None:
     assert not is_digest_pinned("ghcr.io/org/covid-forecast:latest")
 
 
-def test_lifecycle_keeps_the_newest_n_images_of_any_tag() -> None:
-    (rule,) = lifecycle_policy(7)["rules"]
-    assert rule["selection"] == {
+def test_lifecycle_keeps_the_newest_n_images_and_always_the_worker_image() -> None:
+    worker, others = lifecycle_policy(7)["rules"]
+    # The `worker` tag is matched first: a rule of lower priority can never expire it.
+    assert worker["rulePriority"] < others["rulePriority"]
+    assert worker["selection"]["tagPrefixList"] == ["worker"]
+    assert worker["selection"]["countNumber"] == 1
+    assert others["selection"] == {
         "tagStatus": "any",
         "countType": "imageCountMoreThan",
         "countNumber": 7,
     }
-    assert rule["action"] == {"type": "expire"}
+    assert others["action"] == {"type": "expire"}
+
+
+def ecs_flow_run_commands(run: ProgramRun) -> list[str]:
+    (pool,) = run.dynamic("WorkPool")
+    commands = [pool["job_variable_defaults"]["command"]]
+    return commands + [d["job_variables"]["command"] for d in run.dynamic("Deployment")]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"imageUri": "ghcr.io/acme/covid-forecast@sha256:" + "cd" * 32}],
+    ids=["built-image", "imageUri"],
+)
+def test_every_ecs_flow_run_starts_the_engine_module_not_the_prefect_cli(
+    overrides: dict[str, str],
+) -> None:
+    run = run_program("madrid", overrides=overrides)
+    commands = ecs_flow_run_commands(run)
+    assert len(commands) == 3  # pool defaults, covid-prediction/madrid, monitor/madrid
+    assert set(commands) == {FLOW_RUN_COMMAND}
+    # The image's python runs Prefect's engine through the flow package's wrapper.
+    assert FLOW_RUN_COMMAND.split() == ["python", "-m", "flow.engine"]
+
+
+def test_pool_template_puts_the_command_on_the_flow_container() -> None:
+    # prefect-aws' ECS template maps the `command` variable onto the task's container.
+    from prefect_aws.workers import ECSWorker
+
+    template = ECSWorker.get_default_base_job_template()
+    assert "command" in template["variables"]["properties"]
+    assert template["job_configuration"]["command"] == "{{ command }}"

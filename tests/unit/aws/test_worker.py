@@ -1,20 +1,27 @@
-"""The worker container: official image, pool command, health probe, secrets by reference."""
+"""The worker container: the stack's worker image, pool command, health probe, secrets."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from infra.aws.worker import (
     HEALTH_PORT,
-    WORKER_IMAGE,
+    PUBLIC_WORKER_IMAGE,
     health_check,
     worker_container_definition,
 )
+from tests.pulumi_harness import ProgramRun, run_program
 
+ROOT = Path(__file__).resolve().parents[3]
 KEY_ARN = "arn:aws:ssm:eu-west-1:123456789012:parameter/covid-forecast/madrid/prefect-api-key"
 URL_ARN = "arn:aws:ssm:eu-west-1:123456789012:parameter/covid-forecast/madrid/prefect-api-url"
+WORKER_DIGEST = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/covid-forecast-madrid@sha256:" + (
+    "ef" * 32
+)
+FLOW_IMAGE = "ghcr.io/acme/covid-forecast@sha256:" + "cd" * 32
 
 
 def container() -> dict:
@@ -27,17 +34,48 @@ def container() -> dict:
             {"name": "PREFECT_API_KEY", "valueFrom": KEY_ARN},
         ],
         events_queue_name="covid-forecast-madrid-ecs-events",
+        image=WORKER_DIGEST,
     )
 
 
-def test_worker_image_is_a_pinned_official_prefect_aws_tag_matching_our_versions() -> None:
-    import prefect
-    from prefect_aws import __version__ as prefect_aws_version
+def worker_image_of(run: ProgramRun) -> str:
+    import json
 
+    definition = run.one("aws:ecs/taskDefinition:TaskDefinition")
+    (worker,) = json.loads(definition.inputs["containerDefinitions"])
+    image: str = worker["image"]
+    return image
+
+
+def test_the_worker_runs_the_image_the_stack_built_pinned_by_digest() -> None:
+    run = run_program("madrid")
+    image = worker_image_of(run)
+    (built,) = [
+        r
+        for r in run.of_type("docker:index/image:Image")
+        if r.inputs["build"]["target"] == "worker"
+    ]
+    repository = built.inputs["imageName"].rpartition(":")[0]
+    assert re.fullmatch(re.escape(repository) + r"@sha256:[0-9a-f]{64}", image), image
+    assert image != run.outputs["image"]  # not the flow image
+
+
+def test_an_image_uri_stack_builds_nothing_and_runs_the_official_worker_image() -> None:
+    run = run_program("madrid", overrides={"imageUri": FLOW_IMAGE})
+    assert not run.of_type("docker:index/image:Image")
+    assert worker_image_of(run) == PUBLIC_WORKER_IMAGE
+
+
+def test_the_official_fallback_image_has_our_pinned_versions() -> None:
+    pins = dict(
+        line.split("==")
+        for line in (ROOT / "requirements-worker.txt").read_text().splitlines()
+        if "==" in line and not line.startswith("#")
+    )
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
     assert (
-        f"prefecthq/prefect-aws:{prefect_aws_version}-python{sys.version_info.major}."
-        f"{sys.version_info.minor}-prefect{prefect.__version__}"
-    ) == WORKER_IMAGE
+        f"prefecthq/prefect-aws:{pins['prefect-aws']}-python{python}-prefect{pins['prefect']}"
+    ) == PUBLIC_WORKER_IMAGE
 
 
 def test_worker_serves_the_pool_with_health_check() -> None:
