@@ -260,6 +260,11 @@ class UnknownLookupError(LookupError):
     """An invoke the plan has no placeholder for; `PlanMonitor` answers it as unknown."""
 
 
+def engine_urn(urn: str) -> str:
+    """A mock URN as the engine writes it: the root stack's type is not part of its children's."""
+    return urn.replace("::pulumi:pulumi:Stack$", "::")
+
+
 class PlanMonitor(MockMonitor):
     """The runtime's mock monitor, recording each registration with its parent and outputs."""
 
@@ -273,10 +278,10 @@ class PlanMonitor(MockMonitor):
             stack_parent = request.parent.split("::")[2] == "pulumi:pulumi:Stack"
             self.capture.declarations.append(
                 Declaration(
-                    urn=response.urn,
+                    urn=engine_urn(response.urn),
                     type_=request.type,
                     name=request.name,
-                    parent="" if not request.parent or stack_parent else request.parent,
+                    parent="" if not request.parent or stack_parent else engine_urn(request.parent),
                     custom=bool(request.custom),
                     inputs=wire_value(request.object),
                 )
@@ -286,7 +291,9 @@ class PlanMonitor(MockMonitor):
     def ReadResource(self, request: Any) -> Any:
         response = super().ReadResource(request)
         self.capture.declarations.append(
-            Declaration(response.urn, request.type, request.name, "", True, {"id": request.id})
+            Declaration(
+                engine_urn(response.urn), request.type, request.name, "", True, {"id": request.id}
+            )
         )
         return response
 
