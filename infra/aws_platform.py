@@ -28,7 +28,7 @@ from infra.aws.roles import Roles
 from infra.aws.secrets import PrefectSecrets
 from infra.aws.shared import reference_platform
 from infra.aws.storage import ResultsStorage
-from infra.aws.tags import tag_every_aws_resource
+from infra.aws.tags import tag_transformation
 from infra.aws.worker import PUBLIC_WORKER_IMAGE, Worker
 from infra.config import StackConfig
 from infra.prefect_plan import declare_prefect_plan
@@ -45,20 +45,19 @@ from infra.tags import stack_tags
 
 def declare_aws_platform(config: StackConfig) -> dict[str, Any]:
     """Declare the stack's AWS and Prefect resources and return its outputs."""
-    # Before the first resource: every taggable AWS resource gets project, stack and city.
-    tag_every_aws_resource(stack_tags(config))
     if config.shared:
         return _declare_shared_city(config)
     return _declare_self_contained(config)
 
 
 def _images(
-    config: StackConfig, prefix: str
-) -> tuple[pulumi.Output[str], pulumi.Input[str], list[Any]]:
-    """The digest-pinned flow and worker images and the ECR repositories they are pulled from.
+    config: StackConfig, prefix: str, opts: pulumi.ResourceOptions
+) -> tuple[pulumi.Output[str], pulumi.Input[str], list[Any], list[Any]]:
+    """The digest-pinned flow and worker images, and the ECR repositories each is pulled from
+    (flow image's, worker image's: what each execution role may pull).
 
     An `imageUri` stack builds nothing: its worker runs the official prefect-aws image of the
-    pinned versions.
+    pinned versions (Docker Hub, no ECR permission).
     """
     if config.image_uri:
         repository = ecr_repository_arn(config.image_uri)
@@ -66,21 +65,26 @@ def _images(
             pulumi.Output.from_input(configured_image(config.image_uri)),
             PUBLIC_WORKER_IMAGE,
             [repository] if repository else [],
+            [],
         )
-    images = StackImages(prefix, keep_count=config.image_keep_count)
-    return images.ref, images.worker_ref, [images.repository_arn]
+    images = StackImages(prefix, keep_count=config.image_keep_count, opts=opts)
+    # One repository holds both images (infra/aws/image.py), so both roles may pull from it.
+    return images.ref, images.worker_ref, [images.repository_arn], [images.repository_arn]
 
 
 def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
     prefix = stack_prefix(config)
     context = current_context()
-    secrets = PrefectSecrets(f"{prefix}-ssm", config)
-    network = Network(f"{prefix}-network", config)
-    logs = Logs(f"{prefix}-logs", config)
-    image, worker_image, repositories = _images(config, prefix)
-    storage = ResultsStorage(f"{prefix}-results", config)
-    cluster = Cluster(prefix)
-    events = TaskEvents(f"{prefix}-ecs-events", cluster_arn=cluster.arn)
+    # Every AWS resource is a child of one of these components, which hands it the tag
+    # transformation: each taggable one gets project, stack and city (infra/aws/tags.py).
+    tagged = pulumi.ResourceOptions(transformations=[tag_transformation(stack_tags(config))])
+    secrets = PrefectSecrets(f"{prefix}-ssm", config, opts=tagged)
+    network = Network(f"{prefix}-network", config, opts=tagged)
+    logs = Logs(f"{prefix}-logs", config, opts=tagged)
+    image, worker_image, flow_repositories, worker_repositories = _images(config, prefix, tagged)
+    storage = ResultsStorage(f"{prefix}-results", config, opts=tagged)
+    cluster = Cluster(prefix, opts=tagged)
+    events = TaskEvents(f"{prefix}-ecs-events", cluster_arn=cluster.arn, opts=tagged)
     reads = flow_run_reads(config)
     roles = Roles(
         prefix,
@@ -88,12 +92,17 @@ def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
         cluster_name=cluster.name,
         work_pool_name=config.work_pool_name,
         log_group_arn=logs.arn,
-        parameter_arns=secrets.parameter_arns,
-        repository_arns=repositories,
+        # The worker reads the Prefect URL and credential; flow runs only the credential
+        # (the worker hands them the URL as plain environment).
+        worker_parameter_arns=secrets.parameter_arns,
+        flow_run_parameter_arns=[arn for arn in [secrets.credential_arn] if arn is not None],
+        worker_repository_arns=worker_repositories,
+        flow_run_repository_arns=flow_repositories,
         events_queue_arn=events.queue_arn,
         reads=reads,
         results_bucket=storage.bucket,
         results_prefix=storage.prefix,
+        opts=tagged,
     )
     facts = EcsPoolFacts(
         cluster=cluster.arn,
@@ -101,7 +110,7 @@ def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
         subnet_ids=network.subnet_ids,
         security_group_id=network.security_group_id,
         image=image,
-        execution_role_arn=roles.execution_role_arn,
+        execution_role_arn=roles.flow_run_execution_role_arn,
         task_role_arn=roles.flow_run_task_role_arn,
         log_group=logs.name,
         credential_variables=secrets.job_variables(),
@@ -120,18 +129,21 @@ def _declare_self_contained(config: StackConfig) -> dict[str, Any]:
         log_group=logs.name,
         secrets=secrets.container_secrets(),
         events_queue_name=events.queue_name,
-        execution_role_arn=roles.execution_role_arn,
+        execution_role_arn=roles.worker_execution_role_arn,
         task_role_arn=roles.worker_task_role_arn,
         subnet_ids=network.subnet_ids,
         security_group_id=network.security_group_id,
         assign_public_ip=config.assign_public_ip,
-        opts=pulumi.ResourceOptions(depends_on=[r for r in [declared.work_pool] if r]),
+        opts=pulumi.ResourceOptions.merge(
+            tagged, pulumi.ResourceOptions(depends_on=[r for r in [declared.work_pool] if r])
+        ),
     )
     alarm = WorkerAlarm(
         f"{prefix}-worker-health",
         cluster_name=cluster.name,
         service_name=worker.service_name,
         alert_email=config.alert_email,
+        opts=tagged,
     )
     return {
         "image": image,

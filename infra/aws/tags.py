@@ -1,12 +1,15 @@
 """Tag every taggable AWS resource of the stack with `project`, `stack` and `city`.
 
-A stack transformation, registered before the first AWS resource, adds the tags to the `tags`
-input of every AWS resource whose type declares a string map `tags` input (the same resources
-the AWS provider's `default_tags` would reach). Why a transformation rather than provider
-default tags: the tags then sit in each resource's own inputs, so `pulumi preview` shows them,
-the policy pack and the mocks tests see them, and no explicit provider is needed (an explicit
-`aws.Provider` does not inherit the stack's `aws:*` config, and would re-parent every resource
-onto a new provider).
+A resource transformation, given to every component of the aws platform (components hand
+their transformations down to their children), adds the tags to the `tags` input of every AWS
+resource whose type declares a string map `tags` input (the same resources the AWS provider's
+`default_tags` would reach). Why a transformation rather than provider default tags: the tags
+then sit in each resource's own inputs, so `pulumi preview` shows them, the policy pack and the
+mocks tests see them, and no explicit provider is needed (an explicit `aws.Provider` does not
+inherit the stack's `aws:*` config, and would move every resource onto a new provider). Why
+per component rather than one stack transformation: it belongs to this program run only (a
+stack transformation stays on the root resource, which the runtime keeps between runs in one
+process, as tests do).
 
 Tags a module sets itself are kept; the three identity tags win over a module's own values
 for the same keys, so no resource can claim another stack or city.
@@ -67,8 +70,3 @@ def tag_transformation(tags: Mapping[str, str]) -> pulumi.ResourceTransformation
         return pulumi.ResourceTransformationResult(props=props, opts=args.opts)
 
     return add_tags
-
-
-def tag_every_aws_resource(tags: Mapping[str, str]) -> None:
-    """Register the tag transformation for every resource declared from now on."""
-    pulumi.runtime.register_stack_transformation(tag_transformation(tags))
