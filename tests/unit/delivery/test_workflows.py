@@ -253,6 +253,19 @@ def test_preview_comments_the_diff_of_each_stack() -> None:
     assert "python -m venv .venv" in install and "-r requirements.txt" in install
 
 
+def test_preview_runs_the_policy_pack_from_the_program_s_virtualenv() -> None:
+    preview = load("preview.yml")["jobs"]["preview"]
+    pack = step_using(preview, PULUMI_ACTION)["with"]["policyPacks"]
+    assert pack == "policy" and (PROJECT_DIR / pack / "PulumiPolicy.yaml").is_file()
+    runtime = yaml.safe_load((PROJECT_DIR / pack / "PulumiPolicy.yaml").read_text())["runtime"]
+    # The pack runs in .venv, which the job fills from requirements.txt: it must hold the SDK.
+    assert (
+        PROJECT_DIR / pack / runtime["options"]["virtualenv"]
+    ).resolve() == PROJECT_DIR / ".venv"
+    pins = (PROJECT_DIR / "requirements.txt").read_text().splitlines()
+    assert any(line.startswith("pulumi-policy==") for line in pins)
+
+
 def test_destroy_is_manual_and_per_stack() -> None:
     workflow = load("destroy.yml")
     assert set(triggers(workflow)) == {"workflow_dispatch"}
