@@ -33,7 +33,7 @@ flow-env: $(FLOW_STAMP)
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy infra flow demo
+	$(VENV)/bin/mypy infra flow demo policy
 	$(VENV)/bin/hadolint Dockerfile
 	$(VENV)/bin/zizmor --offline .github/workflows/ .github/dependabot.yml
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
@@ -48,8 +48,9 @@ test: lint flow-env
 
 # Offline: local Prefect server + MLflow store + process worker, one scheduled run now.
 # KEEP=1 leaves the Prefect server running afterwards so you can browse its UI.
+# SOURCE=covidhub runs the weekly CDC Forecast Hub path (hub CSV + fan chart) on generated data.
 demo: venv
-	$(PY) -m demo $(if $(KEEP),--keep,)
+	$(PY) -m demo $(if $(KEEP),--keep,) $(if $(SOURCE),--source $(SOURCE),)
 
 demo-stop: venv
 	$(PY) -m demo stop
@@ -79,5 +80,6 @@ pulumi-cli:
 	  echo "            make demo runs the dev stack on a local Prefect server." >&2; \
 	  exit 1; }
 
+# preview and up run the policy pack (policy/), as CI's preview does.
 preview up destroy: pulumi-cli venv
-	pulumi $@ --stack $(STACK)
+	pulumi $@ --stack $(STACK) $(if $(filter destroy,$@),,--policy-pack policy)
