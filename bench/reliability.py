@@ -80,6 +80,11 @@ BAD_CONFIG: list[BadConfig] = [
     BadConfig({"logRetentionDays": "0"}, "logRetentionDays"),
     BadConfig({"deploymentsRepo": "not a repo"}, "deploymentsRepo"),
     BadConfig({"deploymentsRoleArn": "admin"}, "deploymentsRoleArn"),
+    BadConfig({"scheduleCorn": "0 6 * * *"}, "scheduleCorn"),
+    BadConfig({"alertEmail": "oncall"}, "alertEmail"),
+    BadConfig({"alertEmail": "oncall@example.org"}, "alertEmail", prefect={}, stack="dev"),
+    BadConfig({"driftSchedule": "daily"}, "driftSchedule"),
+    BadConfig({"driftAutoRemediate": "true", "driftSchedule": ""}, "driftAutoRemediate"),
     BadConfig({}, "prefect:apiUrl", prefect={}, shown="unset"),
     BadConfig(
         {},
