@@ -1,13 +1,22 @@
 """IAM policy documents, least privilege, as pure functions returning dicts.
 
-Three roles run the platform:
-- the **execution role** (ECS agent): pulls the flow image, writes logs, reads exactly this
-  stack's SSM parameters (the Prefect URL and credential). Worker and flow-run tasks share it.
+Four roles run the platform:
+- two **execution roles** (the ECS agent starting a task), one per kind of task, each allowed
+  only what starting that task takes: pull its own image, write its logs, read its own SSM
+  parameters. The worker's reads the Prefect URL and credential; the flow runs' reads only the
+  credential (flow runs get the URL from the worker as plain environment) and pulls only the
+  flow image's repository.
 - the **worker task role** (the Prefect ECS worker): registers flow-run task definitions, runs,
   stops and describes tasks in this cluster only, passes only the two flow-run roles, reads
-  flow-run logs (crash forwarding) and consumes the ECS task-event queue.
+  flow-run log streams (crash forwarding) and consumes the ECS task-event queue.
 - the **flow-run task role** (the flow itself): reads the model (and S3 data) prefixes, writes
   only the results prefix.
+
+Trust: task roles trust `ecs-tasks.amazonaws.com` only for tasks of this account and region
+(`aws:SourceArn` / `aws:SourceAccount`, the confused-deputy guard AWS documents for task
+roles). Execution roles trust the service without conditions: AWS documents no such condition
+for the task execution role, and one ECS did not satisfy would make every task fail with "ECS
+was unable to assume the role".
 
 `Resource: "*"` appears only for actions AWS authorises solely on `*`; they are listed, with
 the reason, in `WILDCARD_RESOURCE_ACTIONS`, and tests hold every policy to that list.
@@ -25,6 +34,10 @@ EVENTS_SERVICE = "events.amazonaws.com"
 # The ECS worker names the task definitions it registers `prefect_<pool>_<deployment id>`
 # (prefect_aws.workers.ecs_worker, `_get_or_generate_family`); RunTask is scoped to them.
 FLOW_RUN_FAMILY_PREFIX = "prefect_"
+# The ECS worker's awslogs stream prefix for flow runs: `prefect-logs_<pool>_<deployment id>`
+# (prefect_aws.workers.ecs_worker, when `cloudwatch_logs_prefix` is not set; the program
+# does not set it). Streams are `<prefix>/<container>/<task id>`.
+FLOW_RUN_LOG_STREAM_PREFIX = "prefect-logs_"
 
 # Every action granted on `Resource: "*"`, and why no narrower resource works
 # (AWS Service Authorization Reference: the action has no resource type).
@@ -69,7 +82,7 @@ def allow(
 
 
 def ecs_tasks_trust_policy(account_id: str, region: str, partition: str = "aws") -> Policy:
-    """Trust for ECS tasks of this account and region only (confused-deputy guard)."""
+    """Task roles: trust ECS tasks of this account and region only (confused-deputy guard)."""
     return policy_document(
         [
             {
@@ -85,9 +98,28 @@ def ecs_tasks_trust_policy(account_id: str, region: str, partition: str = "aws")
     )
 
 
+def ecs_execution_trust_policy() -> Policy:
+    """Execution roles: the trust policy AWS documents for the task execution role, as is."""
+    return policy_document(
+        [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": ECS_TASKS_SERVICE},
+                "Action": "sts:AssumeRole",
+            }
+        ]
+    )
+
+
 def log_streams_arn(log_group_arn: str) -> str:
     """ARN pattern of the log group and its streams (`...:log-group:<name>:*`)."""
     return f"{log_group_arn.removesuffix(':*')}:*"
+
+
+def flow_run_log_streams_arn(log_group_arn: str, work_pool_name: str) -> str:
+    """ARN pattern of the pool's flow-run log streams, and no other stream of the group."""
+    group = log_group_arn.removesuffix(":*")
+    return f"{group}:log-stream:{FLOW_RUN_LOG_STREAM_PREFIX}{work_pool_name}_*"
 
 
 def execution_role_policy(
@@ -96,17 +128,18 @@ def execution_role_policy(
     parameter_arns: Sequence[str],
     repository_arns: Sequence[str] = (),
 ) -> Policy:
-    """The ECS agent's role: pull from the flow repository, write logs, read the parameters.
+    """An execution role: pull from `repository_arns`, write logs, read `parameter_arns`.
 
-    `repository_arns` is empty when the flow image is not in ECR (nothing to pull with IAM);
-    `parameter_arns` empty when the Prefect server needs no credential and URL parameter.
+    One per kind of task (worker, flow runs), each given only its own image's repository and
+    its own parameters. `repository_arns` is empty when the image is not in ECR (nothing to
+    pull with IAM); `parameter_arns` empty when that task needs no parameter.
     """
     statements = []
     if repository_arns:
         statements += [
             allow("EcrLogin", ["ecr:GetAuthorizationToken"], "*"),
             allow(
-                "PullFlowImage",
+                "PullImage",
                 [
                     "ecr:BatchCheckLayerAvailability",
                     "ecr:BatchGetImage",
@@ -177,14 +210,20 @@ def worker_task_role_policy(
                 {"StringEquals": {"iam:PassedToService": ECS_TASKS_SERVICE}},
             ),
             allow("CheckFlowRunNetwork", ["ec2:DescribeSubnets", "ec2:DescribeVpcs"], "*"),
-            # The observer forwards a crashed flow run's last log lines to Prefect.
-            allow("ReadFlowRunLogs", ["logs:GetLogEvents"], [log_streams_arn(log_group_arn)]),
+            # The observer forwards a crashed flow run's last log lines to Prefect: flow-run
+            # streams only, never the worker's own.
+            allow(
+                "ReadFlowRunLogs",
+                ["logs:GetLogEvents"],
+                [flow_run_log_streams_arn(log_group_arn, work_pool_name)],
+            ),
+            # What the observer's SQS subscriber calls (prefect_aws.observers.ecs); it never
+            # reads queue attributes.
             allow(
                 "ConsumeTaskEvents",
                 [
                     "sqs:ChangeMessageVisibility",
                     "sqs:DeleteMessage",
-                    "sqs:GetQueueAttributes",
                     "sqs:GetQueueUrl",
                     "sqs:ReceiveMessage",
                 ],

@@ -36,12 +36,12 @@ class S3Location:
     def list_prefixes(self) -> list[str]:
         """`s3:prefix` values a listing of this location may use.
 
-        A folder prefix (`artifacts/`) is also listed without its slash by s3fs and MLflow
-        when they check whether the folder exists.
+        A folder prefix keeps its trailing `/` (`artifacts/`, `artifacts/*`): without it
+        (`artifacts`), a listing could also reveal sibling keys such as `artifacts-old/...`.
         """
         prefixes = [f"{self.key_prefix}*"]
         if self.key_prefix.endswith("/"):
-            prefixes.insert(0, self.key_prefix.rstrip("/"))
+            prefixes.insert(0, self.key_prefix)
         return prefixes
 
     def covers(self, other: S3Location) -> bool:

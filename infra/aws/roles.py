@@ -1,4 +1,10 @@
-"""The three IAM roles of the platform, each with one inline policy from `infra.aws.iam`."""
+"""The four IAM roles of the platform, each with one inline policy from `infra.aws.iam`.
+
+Two execution roles (the ECS agent starting the worker, and starting a flow run), each reading
+only its own parameters and pulling only its own image; the worker's and the flow runs' task
+roles. Execution roles trust ECS without conditions, task roles only for this account and
+region (`infra.aws.iam` says why).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import pulumi_aws as aws
 from infra.aws.context import AwsContext
 from infra.aws.iam import (
     Policy,
+    ecs_execution_trust_policy,
     ecs_tasks_trust_policy,
     execution_role_policy,
     flow_run_task_role_policy,
@@ -26,9 +33,10 @@ def _policy_json(build: Callable[..., Policy], **inputs: Any) -> pulumi.Output[s
 
 
 class Roles(pulumi.ComponentResource):
-    """Execution role, worker task role and flow-run task role."""
+    """Worker and flow-run execution roles, worker task role and flow-run task role."""
 
-    execution_role_arn: pulumi.Output[str]
+    worker_execution_role_arn: pulumi.Output[str]
+    flow_run_execution_role_arn: pulumi.Output[str]
     worker_task_role_arn: pulumi.Output[str]
     flow_run_task_role_arn: pulumi.Output[str]
 
@@ -40,8 +48,10 @@ class Roles(pulumi.ComponentResource):
         cluster_name: pulumi.Input[str],
         work_pool_name: str,
         log_group_arn: pulumi.Input[str],
-        parameter_arns: Sequence[pulumi.Input[str]],
-        repository_arns: Sequence[pulumi.Input[str]],
+        worker_parameter_arns: Sequence[pulumi.Input[str]],
+        flow_run_parameter_arns: Sequence[pulumi.Input[str]],
+        worker_repository_arns: Sequence[pulumi.Input[str]],
+        flow_run_repository_arns: Sequence[pulumi.Input[str]],
         events_queue_arn: pulumi.Input[str],
         reads: Sequence[S3Location],
         results_bucket: pulumi.Input[str],
@@ -49,29 +59,42 @@ class Roles(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("covid-forecast:aws:Roles", name, None, opts)
-        trust = _policy_json(
+        task_trust = _policy_json(
             ecs_tasks_trust_policy,
             account_id=context.account_id,
             region=context.region,
             partition=context.partition,
         )
-        execution = self._role(
-            f"{name}-execution",
-            trust,
+        execution_trust = pulumi.Output.from_input(json.dumps(ecs_execution_trust_policy()))
+        worker_execution = self._role(
+            f"{name}-worker-execution",
+            execution_trust,
             _policy_json(
                 execution_role_policy,
                 log_group_arn=log_group_arn,
-                parameter_arns=pulumi.Output.all(*parameter_arns),
-                repository_arns=pulumi.Output.all(*repository_arns),
+                parameter_arns=pulumi.Output.all(*worker_parameter_arns),
+                repository_arns=pulumi.Output.all(*worker_repository_arns),
             ),
-            "ECS agent: pull the flow image, write logs, read the Prefect parameters",
+            "ECS agent starting the worker: its image, its logs, the Prefect URL and credential",
+        )
+        # The name the pool's `execution_role_arn` has always had: existing stacks keep it.
+        execution = self._role(
+            f"{name}-execution",
+            execution_trust,
+            _policy_json(
+                execution_role_policy,
+                log_group_arn=log_group_arn,
+                parameter_arns=pulumi.Output.all(*flow_run_parameter_arns),
+                repository_arns=pulumi.Output.all(*flow_run_repository_arns),
+            ),
+            "ECS agent starting flow runs: the flow image, their logs, the Prefect credential",
         )
         writes = pulumi.Output.from_input(results_bucket).apply(
             lambda bucket: [S3Location(bucket, f"{results_prefix}/" if results_prefix else "")]
         )
         flow_run = self._role(
             f"{name}-flow-run",
-            trust,
+            task_trust,
             _policy_json(
                 flow_run_task_role_policy,
                 reads=list(reads),
@@ -82,7 +105,7 @@ class Roles(pulumi.ComponentResource):
         )
         worker = self._role(
             f"{name}-worker",
-            trust,
+            task_trust,
             _policy_json(
                 worker_task_role_policy,
                 partition=context.partition,
@@ -96,12 +119,14 @@ class Roles(pulumi.ComponentResource):
             ),
             "Prefect ECS worker: launch and watch flow runs in this stack's cluster",
         )
-        self.execution_role_arn = execution.arn
+        self.worker_execution_role_arn = worker_execution.arn
+        self.flow_run_execution_role_arn = execution.arn
         self.worker_task_role_arn = worker.arn
         self.flow_run_task_role_arn = flow_run.arn
         self.register_outputs(
             {
-                "executionRoleArn": execution.arn,
+                "workerExecutionRoleArn": worker_execution.arn,
+                "flowRunExecutionRoleArn": execution.arn,
                 "workerTaskRoleArn": worker.arn,
                 "flowRunTaskRoleArn": flow_run.arn,
             }
