@@ -23,8 +23,8 @@ MAX_EXAMPLES = 3
 # Larger than any count of people there can be; beyond 2**53 a float would change the value.
 MAX_COUNT = 10**10
 
-_WHOLE_NUMBER = re.compile(r"^\+?\d+(?:\.0*)?$")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_WHOLE_NUMBER = re.compile(r"^\+?[0-9]+(?:\.0*)?$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
 class SourceDataError(ValueError):
@@ -123,7 +123,7 @@ def read_table(content: bytes, source: str) -> tuple[Table, Problems]:
             [f"an HTML or XML page, not CSV (it starts {first_line[:60]!r}); expected a CSV file"],
             "Was the URL an error or login page? Check dataUrl.",
         )
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         records = [(reader.line_num, row) for row in reader if row]
     except csv.Error as exc:
