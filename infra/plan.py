@@ -5,11 +5,11 @@
 
 Runs the real program (`infra.program.main`) under Pulumi's mocks with the config the CLI would
 pass: `Pulumi.yaml` defaults + `Pulumi.<stack>.yaml` (+ `--set` overrides). Secure values are
-replaced by `[secret]` and never read. Prints the validated config, the Prefect objects (pool,
-deployments with cron, timezone and next runs, parameters, image), every resource grouped by
-component with its inputs, and the stack outputs; `--json` prints the same document
-(`infra.plan_document`) with sorted keys. A bad config prints the same message `pulumi preview`
-shows and exits 1.
+never read: the program gets a stand-in and the plan shows `[secret]`. Prints the validated
+config, the Prefect objects (pool, deployments with cron, timezone and next runs, parameters,
+image), every resource grouped by component with its inputs, and the stack outputs; `--json`
+prints the same document (`infra.plan_document`) with sorted keys. A bad config prints the
+message `pulumi preview` shows and exits 1.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from infra.config import PROJECT_DIR, ConfigError
 from infra.plan_document import plan_document
 from infra.plan_mocks import (
-    SECRET_PLACEHOLDER,
+    SECURE_STAND_IN,
     capture_program,
     qualified_key,
     secure_keys,
@@ -49,7 +49,7 @@ def build_plan(
     values = stack_config(stack, overrides)
     overridden = {qualified_key(k) for k in overrides or {}}
     secrets = [k for k in secure_keys(stack) if k not in overridden]
-    values.update({key: SECRET_PLACEHOLDER for key in secrets})
+    values.update({key: SECURE_STAND_IN for key in secrets})
     capture = capture_program(stack, values, secrets)
     return plan_document(stack, capture, values, secrets, now or datetime.now(UTC))
 

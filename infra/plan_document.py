@@ -22,6 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cronsim import CronSim, CronSimError
+from pydantic import SecretBytes, SecretStr
 
 from infra.config import PROJECT, PROJECT_DIR, StackConfig
 from infra.plan_mocks import (
@@ -103,7 +104,12 @@ def config_section(
     section: dict[str, Any] = {}
     for name, field in StackConfig.model_fields.items():
         if field.alias is not None:
-            section[f"{PROJECT}:{field.alias}"] = getattr(config, name)
+            value = getattr(config, name)
+            secret = (
+                isinstance(value, SecretStr | SecretBytes)
+                or f"{PROJECT}:{field.alias}" in secret_keys
+            )
+            section[f"{PROJECT}:{field.alias}"] = SECRET_PLACEHOLDER if secret and value else value
     for key, value in values.items():
         if not key.startswith(f"{PROJECT}:"):
             section[key] = SECRET_PLACEHOLDER if key in secret_keys else value

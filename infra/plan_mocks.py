@@ -40,8 +40,11 @@ SPECIAL_SIG = rpc._special_sig_key
 SECRET_SIG = rpc._special_secret_sig
 RESOURCE_SIG = rpc._special_resource_sig
 UNKNOWN = rpc.UNKNOWN
-# What stands in for a `secure:` value of a stack file: only the CLI can decrypt those.
+# How the plan shows a secret value.
 SECRET_PLACEHOLDER = "[secret]"  # noqa: S105 - a placeholder, not a password
+# What the program gets for a `secure:` value of a stack file (only the CLI can decrypt those):
+# a well-formed https URL, so the keys the config checks as URLs (alertWebhookUrl) accept it.
+SECURE_STAND_IN = "https://secure-value.invalid/not-decrypted"
 # What `pulumi.get_organization()` returns without a Pulumi Cloud login (the DIY backends' name).
 DEFAULT_ORGANIZATION = "organization"
 
