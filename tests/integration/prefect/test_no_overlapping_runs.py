@@ -58,8 +58,6 @@ def wait_final(api: SyncPrefectClient, run_ids: list[uuid.UUID], timeout_s: floa
 def test_two_runs_started_together_one_result_and_one_cancelled(
     tmp_path: Path, api: SyncPrefectClient, unique: str
 ) -> None:
-    from prefect.deployments import run_deployment
-
     (tmp_path / "slow_forecast.py").write_text(FLOW)
     results = tmp_path / "results"
     results.mkdir()
@@ -86,10 +84,7 @@ def test_two_runs_started_together_one_result_and_one_cancelled(
     created = provider.create(props)
     try:
         # Both runs exist before the worker starts, so it picks them up in the same poll.
-        runs = [
-            run_deployment(name=f"slow-forecast/{unique}", timeout=0, poll_interval=1)
-            for _ in range(2)
-        ]
+        runs = [api.create_flow_run_from_deployment(uuid.UUID(created.id)) for _ in range(2)]
         worker = start_process_worker(pool, dict(os.environ), tmp_path / "worker.log")
         try:
             finished = wait_final(api, [run.id for run in runs], timeout_s=120)
