@@ -30,7 +30,13 @@ from typing import Any
 
 import pandas as pd
 
-from flow.forecasting import relative_wis, score, summarize, train_forecaster
+from flow.forecasting import (
+    InsufficientHistoryError,
+    relative_wis,
+    score,
+    summarize,
+    train_forecaster,
+)
 from flow.series import PERIOD_DAYS, Period, infer_period
 
 BASELINE = "baseline"
@@ -93,7 +99,7 @@ def forecasts_from_origins(
     for origin in origins:
         known = known_at(series, origin, rule)
         if known.empty:
-            raise ValueError(f"no data is known at reference date {origin.date()}")
+            raise InsufficientHistoryError(f"no data is known at reference date {origin.date()}")
         forecaster = train_forecaster(known, model, **(params or {}))
         frames.append(forecaster.predict(known, origin, horizons))
     return pd.concat(frames, ignore_index=True)

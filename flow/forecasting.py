@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from flow.models.base import Forecaster
+from flow.models.base import Forecaster, InsufficientHistoryError
 from flow.models.baseline import BaselineForecaster
 from flow.models.default import SETTINGS, DefaultForecaster
 from flow.scoring import relative_wis, score, summarize
@@ -32,6 +32,7 @@ __all__ = [
     "BaselineForecaster",
     "DefaultForecaster",
     "Forecaster",
+    "InsufficientHistoryError",
     "forecaster_from_dict",
     "relative_wis",
     "score",

@@ -90,6 +90,9 @@ def score(forecasts: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     Columns: the task columns of `forecasts` (and any extra key such as `model`), then
     `truth, wis, ae_median, cover_50, cover_95`. Tasks without truth are left out.
     """
+    if forecasts.empty:
+        keys = [c for c in forecasts.columns if c not in ("output_type", "output_type_id", "value")]
+        return pd.DataFrame(columns=[*(keys or TASK_COLUMNS), *SCORE_COLUMNS])
     tasks, levels, values = quantile_matrix(forecasts)
     observed = truth.rename(columns={"date": "target_end_date", "value": "truth"})[
         ["location", "target_end_date", "truth"]

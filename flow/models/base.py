@@ -28,6 +28,10 @@ from flow.series import (
 )
 
 
+class InsufficientHistoryError(ValueError):
+    """A series too short for a model to train or forecast; the message says what it needs."""
+
+
 @dataclass(frozen=True)
 class History:
     """Series frame as a right-aligned matrix: `values[i, -1]` is `last_dates[i]`'s value."""

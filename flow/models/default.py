@@ -30,7 +30,13 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from flow.models.base import Forecaster, History, history_matrix, monotone_clipped
+from flow.models.base import (
+    Forecaster,
+    History,
+    InsufficientHistoryError,
+    history_matrix,
+    monotone_clipped,
+)
 from flow.series import QUANTILE_LEVELS, Period
 
 SEASON = {"day": 7, "week": 1}
@@ -188,7 +194,7 @@ class DefaultForecaster(Forecaster):
         points = self._points(history.values, steps)
         one_step = self._log_residuals(actual, points, 1)
         if np.count_nonzero(~np.isnan(one_step)) < MIN_RESIDUALS:
-            raise ValueError(
+            raise InsufficientHistoryError(
                 f"the default model needs a longer series to learn its spread: fewer than "
                 f"{MIN_RESIDUALS} one-step forecasts could be checked; give it more {self.period}s"
             )
@@ -227,7 +233,7 @@ class DefaultForecaster(Forecaster):
         points = every_origin[:, -1, :]
         if np.isnan(points).any():
             short = history.locations[np.isnan(points).any(axis=1)].tolist()
-            raise ValueError(
+            raise InsufficientHistoryError(
                 f"too little recent data to forecast {short}: the default model needs at least "
                 f"{self.window + self.season + self.profile_weeks * self.season} {self.period}s"
             )
