@@ -393,3 +393,25 @@ def test_run_concurrency_defaults_to_one_run_cancelling_the_next() -> None:
     assert (config.concurrency_limit, config.collision_strategy) == (1, "CANCEL_NEW")
     assert config.stuck_after_minutes == 60
     assert config.alert_webhook_url is None
+
+
+@pytest.mark.parametrize(
+    ("stack", "overrides"),
+    [
+        ("madrid", {"scheduleCorn": "0 7 * * *"}),
+        ("madrid", {"alertEmail": "oncall"}),
+        ("dev", {"alertEmail": "oncall@example.org"}),
+        ("madrid", {"driftSchedule": "daily"}),
+        ("madrid", {"driftAutoRemediate": True}),
+    ],
+)
+def test_operations_mistakes_fail_before_any_resource_is_declared(
+    stack: str, overrides: dict[str, object]
+) -> None:
+    from tests.pulumi_harness import ProgramRun, run_program
+
+    run = ProgramRun(stack)
+    with pytest.raises(ConfigError) as caught:
+        run_program(stack, overrides=overrides, run=run)
+    assert run.resources == []
+    assert {p.key for p in caught.value.problems} == set(overrides)
