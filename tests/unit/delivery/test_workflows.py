@@ -431,3 +431,86 @@ def test_dependabot_moves_every_prefect_pin_together() -> None:
     for name in names:  # the first matching group takes it: the prefect group is first
         assert any(re.fullmatch(p.replace("*", ".*"), name) for p in prefect_group), name
     assert next(iter(pip["groups"])) == "prefect"
+
+
+STACK_AND_BASE = ["STACK=madrid", "BASE=HEAD^1"]
+
+
+class TestOfflinePlanJob:
+    """preview.yml's `plan` job: every stack's offline plan and diff, on every pull request."""
+
+    @staticmethod
+    def job() -> dict[str, Any]:
+        plan: dict[str, Any] = load("preview.yml")["jobs"]["plan"]
+        return plan
+
+    @staticmethod
+    def script() -> str:
+        (step,) = [s for s in TestOfflinePlanJob.job()["steps"] if "run" in s]
+        return str(step["run"])
+
+    def test_runs_on_every_pull_request_forks_included(self) -> None:
+        on = triggers(load("preview.yml"))
+        assert "pull_request" in on and "pull_request_target" not in on
+        job = self.job()
+        assert "if" not in job, "no condition on who opened the pull request"
+        assert not [s for s in job["steps"] if "if" in s]
+
+    def test_is_read_only_and_holds_no_secret(self) -> None:
+        job = self.job()
+        assert job["permissions"] == {"contents": "read"}
+        text = yaml.safe_dump(job)
+        assert "secrets." not in text and "secrets[" not in text
+        uses = {s["uses"].split("@")[0] for s in job["steps"] if "uses" in s}
+        assert uses == {"actions/checkout", "actions/setup-python"}, "no cloud, no comment"
+        assert step_using(job, "actions/checkout")["with"]["persist-credentials"] is False
+
+    def test_its_make_targets_exist(self) -> None:
+        targets = set(re.findall(r"\bmake\b[^\n]*?\s(plan(?:-diff)?)\s", self.script()))
+        assert targets == {"plan", "plan-diff"}
+        for target in sorted(targets):
+            dry_run = subprocess.run(
+                ["make", "--dry-run", "-o", ".venv/.installed-stamp", target, *STACK_AND_BASE],
+                cwd=PROJECT_DIR,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            assert dry_run.returncode == 0, dry_run.stderr
+            assert f"-m infra.{target.replace('-', '_')} --stack madrid" in dry_run.stdout
+
+    def test_step_plans_every_stack_and_summarises_only_the_diffs(self, tmp_path: Path) -> None:
+        from tests.unit.plan.repository import age_requirements, copy_of_checkout, git, set_config
+
+        repository = copy_of_checkout(tmp_path / "repository")
+        age_requirements(repository)  # the step's `make` must use the installed venv as it is
+        set_config(repository / "Pulumi.madrid.yaml", "covid-forecast:runId", "ab" * 16)
+        git(repository, "commit", "--quiet", "--all", "--message", "the pull request")
+        summary = tmp_path / "summary.md"
+        script = tmp_path / "step.sh"
+        script.write_text(self.script())
+        result = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+            cwd=repository,
+            env={"PATH": os.environ["PATH"], "GITHUB_STEP_SUMMARY": str(summary)},
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+        stacks = sorted(
+            p.name[len("Pulumi.") : -len(".yaml")] for p in repository.glob("Pulumi.*.yaml")
+        )
+        assert "madrid" in stacks and "dev" in stacks
+        # Each stack's plan goes to the log, in a group of its own.
+        for stack in stacks:
+            assert f"::group::make plan STACK={stack}" in result.stdout
+            assert f"Plan of stack {stack!r}" in result.stdout
+        text = summary.read_text()
+        assert [line[4:] for line in text.splitlines() if line.startswith("### ")] == stacks
+        assert f"~ covid-forecast:runId: 3f6c2b9a8d7e4f1a9b0c5d2e7f8a1b3c -> {'ab' * 16}" in text
+        assert text.count("No changes") == len(stacks) - 1
+        # Only the diffs are posted: not the plans themselves.
+        assert "Plan of stack" not in text and "Resources: " not in text
