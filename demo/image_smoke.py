@@ -7,6 +7,8 @@ the worker image must carry prefect-aws's `ecs` worker with every job variable t
 
     python -m demo.image_smoke deploy              the dev stack's forecast deployment, for the
                                                    flow image, on PREFECT_API_URL + one run of it
+                  [--working-directory DIR]        (DIR instead of the image's code directory:
+                                                   the same run in a checkout, without Docker)
     python -m demo.image_smoke check FLOW_RUN_ID   the run COMPLETED and wrote its forecast
     python -m demo.image_smoke check-worker FILE   FILE (`prefect work-pool
                                                    get-default-base-job-template --type ecs` in
@@ -120,7 +122,7 @@ def write_outputs(values: Mapping[str, str], github_output: str | None) -> None:
             handle.write(lines)
 
 
-def deploy() -> dict[str, str]:
+def deploy(working_directory: str = IMAGE_WORKDIR) -> dict[str, str]:
     """Sample data, model, the image's deployment on PREFECT_API_URL and one flow run of it."""
     from prefect.client.orchestration import get_client
 
@@ -143,9 +145,9 @@ def deploy() -> dict[str, str]:
     results.mkdir(parents=True, exist_ok=True)
     results.chmod(0o777)
 
-    say(f"applying stack {STACK!r} for the flow image (working directory {IMAGE_WORKDIR})")
+    say(f"applying stack {STACK!r} for the flow image (working directory {working_directory})")
     state = apply_resources(
-        planned_resources(config, image_plan(config)),
+        planned_resources(config, image_plan(config, working_directory)),
         DEMO_DIR / "state-image-smoke.json",
         log=say,
     )
@@ -195,14 +197,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(prog="python -m demo.image_smoke", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("deploy", help="deploy for the flow image and create one flow run")
+    deploy_parser = commands.add_parser(
+        "deploy", help="deploy for the flow image and create one flow run"
+    )
+    deploy_parser.add_argument("--working-directory", default=IMAGE_WORKDIR)
     check_parser = commands.add_parser("check", help="the flow run COMPLETED with its forecast")
     check_parser.add_argument("flow_run_id")
     worker_parser = commands.add_parser("check-worker", help="the worker image's ECS template")
     worker_parser.add_argument("template", type=Path)
     args = parser.parse_args(argv)
     if args.command == "deploy":
-        write_outputs(deploy(), os.environ.get("GITHUB_OUTPUT"))
+        write_outputs(deploy(args.working_directory), os.environ.get("GITHUB_OUTPUT"))
         return 0
     if args.command == "check":
         return check(args.flow_run_id)
