@@ -18,6 +18,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,11 @@ from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 from bench.counting_proxy import counting_proxy
 from bench.measure import seconds, stopwatch
 from bench.program_mocks import ProgramRun, run_program
+from bench.report import table
 from demo.processes import free_port
+from flow.reports import read_regions
+from flow.sample import sample_reports
+from flow.sources import DEFAULT_URLS, SourceDataError, read_covidhub
 from infra.aws.iam import WILDCARD_RESOURCE_ACTIONS, as_list, statements_of
 from infra.config import PROJECT_DIR, ConfigError, build_stack_config, parse_config_value
 from infra.prefect.base import PrefectProvider
@@ -160,6 +165,140 @@ FAULT_TESTS = {
 }
 # Whole files whose every test feeds a bad input (counted as passed / run).
 BAD_INPUT_TEST_FILES = ("tests/unit/test_config.py", "tests/unit/prefect/test_check.py")
+
+
+# Bad source data: what each source reader does with a malformed file, as a new user would feed
+# it (the JHU rows are issue 16's table). Built from generated data (flow.sample); the file
+# names are where a stack would read them.
+_JHU_NAME = "s3://covid-data/jhu/01-02-2021.csv"
+_HUB_NAME = DEFAULT_URLS["covidhub"]
+_HUB_HEAD = "state,target_end_date,value,location\n"
+
+
+def _jhu_report() -> tuple[str, list[str]]:
+    """A generated JHU report's header line and data lines (Madrid first)."""
+    text = sample_reports(date(2021, 1, 2), date(2021, 1, 2))[date(2021, 1, 2)]
+    header, *rows = text.splitlines(keepends=True)
+    return header, rows
+
+
+def _with_cell(row: str, index: int, value: str) -> str:
+    cells = row.rstrip("\n").split(",")
+    return ",".join([*cells[:index], value, *cells[index + 1 :]]) + "\n"
+
+
+def _without_cell(row: str, index: int) -> str:
+    cells = row.rstrip("\n").split(",")
+    return ",".join([*cells[:index], *cells[index + 1 :]]) + "\n"
+
+
+def bad_source_inputs() -> list[tuple[str, str, bytes]]:
+    """(source, what was tried, the file's bytes) for every bad-source-data case."""
+    header, rows = _jhu_report()
+    madrid = rows[0]
+    confirmed, deaths = header.split(",").index("Confirmed"), header.split(",").index("Deaths")
+    hub_row = "CA,2026-03-21,{value},06\n"
+    html = b"<!DOCTYPE html>\n<html><body><h1>404: Not Found</h1></body></html>\n"
+    return [
+        ("jhu-daily", "an HTML error page", html),
+        (
+            "jhu-daily",
+            "a missing `Deaths` column",
+            "".join(_without_cell(line, deaths) for line in [header, *rows]).encode(),
+        ),
+        ("jhu-daily", "an empty file", b""),
+        ("jhu-daily", "binary garbage", bytes(range(256)) * 8),
+        ("jhu-daily", "a header with no rows", header.encode()),
+        (
+            "jhu-daily",
+            "`Confirmed` = `ten`",
+            (header + _with_cell(madrid, confirmed, "ten")).encode(),
+        ),
+        (
+            "jhu-daily",
+            "`Confirmed` = `-5`",
+            (header + _with_cell(madrid, confirmed, "-5")).encode(),
+        ),
+        (
+            "jhu-daily",
+            "a row cut short (no `Deaths` value)",
+            (header + ",".join(madrid.split(",")[: confirmed + 1]) + "\n").encode(),
+        ),
+        ("jhu-daily", "the same province twice", (header + madrid + madrid).encode()),
+        ("covidhub", "an HTML page", html),
+        ("covidhub", "an empty file", b""),
+        ("covidhub", "binary (a PNG)", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+        ("covidhub", "an unknown header", b"location,week,count\n06,2026-03-21,410\n"),
+        ("covidhub", "a non-numeric value", (_HUB_HEAD + hub_row.format(value="n/a")).encode()),
+        ("covidhub", "a negative value", (_HUB_HEAD + hub_row.format(value="-3")).encode()),
+        (
+            "covidhub",
+            "a non-Saturday date",
+            (_HUB_HEAD + "CA,2026-03-22,410,06\n").encode(),
+        ),
+        ("covidhub", "an unparseable date", (_HUB_HEAD + "CA,03/21/2026,410,06\n").encode()),
+        ("covidhub", "a duplicate week", (_HUB_HEAD + hub_row.format(value="410") * 2).encode()),
+        (
+            "covidhub",
+            "an HHS region row",
+            (_HUB_HEAD + "Region 1,2026-03-21,40,Region 1\n").encode(),
+        ),
+        (
+            "covidhub",
+            "all of: a non-numeric value, a Sunday, an unknown location",
+            (
+                _HUB_HEAD
+                + hub_row.format(value="ten")
+                + "CA,2026-03-22,4,06\n"
+                + "XX,2026-03-28,4,99\n"
+            ).encode(),
+        ),
+    ]
+
+
+def source_data_messages() -> list[dict[str, Any]]:
+    """Each bad source file fed to its reader (`flow.reports.read_regions`, the JHU seed path;
+    `flow.sources.read_covidhub`): the error type and message, or None when accepted."""
+    rows: list[dict[str, Any]] = []
+    for source, tried, content in bad_source_inputs():
+        message: str | None
+        try:
+            if source == "covidhub":
+                read_covidhub(content, _HUB_NAME)
+            else:
+                read_regions(content, _JHU_NAME)
+        except SourceDataError as error:
+            kind, message = type(error).__name__, str(error)
+        except Exception as error:  # the table must show any other error too
+            kind, message = f"**{type(error).__name__}**", str(error)
+        else:
+            kind, message = "", None
+        rows.append({"source": source, "input": tried, "error": kind, "message": message})
+    return rows
+
+
+def source_data_section(rows: list[dict[str, Any]]) -> list[str]:
+    """The "Bad source data" section of docs/benchmarks.md."""
+    refused = sum(1 for row in rows if row["error"] in ("SourceDataError", "ReportFormatError"))
+    body = [
+        [
+            row["source"],
+            row["input"],
+            f"`{row['error']}`" if row["error"] else "**accepted**",
+            row["message"].replace("\n", "<br>") if row["message"] else "",
+        ]
+        for row in rows
+    ]
+    return [
+        "### Bad source data",
+        "",
+        "Each malformed file fed to its reader (`flow.reports.read_regions`, the JHU seed path, "
+        f"named `{_JHU_NAME}`; `flow.sources.read_covidhub`, named by its URL) and the error it "
+        f"raised in this run: {refused}/{len(rows)} refused with a `SourceDataError` "
+        "(`ReportFormatError` is one) naming the file.",
+        "",
+        *table(["source", "input", "error", "message shown"], body),
+    ]
 
 
 def _stack_values(stack: str) -> dict[str, Any]:
@@ -377,6 +516,7 @@ def run(workdir: Path) -> dict[str, Any]:
         "config_all_at_once": all_at_once(),
         "resources_before_config_error": no_resource_before_config_error(),
         "checks": check_messages(),
+        "source_data": source_data_messages(),
         "faults": fault_messages(),
         "leaks": leak_scan(),
         "iam": iam_counts(),
@@ -391,6 +531,7 @@ def lines(result: dict[str, Any]) -> list[str]:
     every = result["config_all_at_once"]
     passed = sum(1 for outcome in tests["faults"].values() if outcome == "passed")
     leaks, iam = result["leaks"], result["iam"]
+    source_data = result.get("source_data", [])
     out = [
         f"bad config values refused: {refused}/{len(config)}; all {every['bad_keys']} at once -> "
         f"one error listing {every['problems_reported']} problems; resources registered before "
@@ -398,6 +539,9 @@ def lines(result: dict[str, Any]) -> list[str]:
         f"bad provider inputs refused by check(): "
         f"{sum(1 for r in checks['rows'] if r['reason'])}/{len(BAD_CHECKS)} "
         f"with {checks['requests']} HTTP requests",
+        f"bad source data refused with SourceDataError: "
+        f"{sum(1 for r in source_data if r['message'] and '*' not in r['error'])}"
+        f"/{len(source_data)}",
     ]
     for fault in result["faults"]:
         out.append(

@@ -213,7 +213,7 @@ def check_unique(
     repeats: list[str] = []
     for key, line in zip(keys, lines, strict=True):
         if key in first_seen:
-            shown = ", ".join(str(part) for part in key)
+            shown = ", ".join(str(part) for part in key if part not in ("", None))
             repeats.append(f"{shown} on lines {first_seen[key]} and {line}")
         else:
             first_seen[key] = line
