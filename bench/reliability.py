@@ -86,6 +86,12 @@ BAD_CONFIG: list[BadConfig] = [
     BadConfig({"deploymentsRepo": "not a repo"}, "deploymentsRepo"),
     BadConfig({"deploymentsRoleArn": "admin"}, "deploymentsRoleArn"),
     BadConfig({"scheduleCorn": "0 6 * * *"}, "scheduleCorn"),
+    BadConfig(
+        {},
+        "prefect:apikey",
+        prefect={**_CLOUD, "undeclared": ["apikey"]},
+        shown="set (with --secret or not)",
+    ),
     BadConfig({"alertEmail": "oncall"}, "alertEmail"),
     BadConfig({"alertEmail": "oncall@example.org"}, "alertEmail", prefect={}, stack="dev"),
     BadConfig({"driftSchedule": "daily"}, "driftSchedule"),

@@ -496,6 +496,7 @@ def _cross_problems(
         ]
     problems += _deployments_problems(cfg)
     problems += _alert_problems(cfg, secret_keys)
+    problems += _undeclared_prefect_problems(prefect.get("undeclared") or ())
     if prefect.get("apiKey") and prefect.get("authString"):
         problems.append(
             ConfigProblem(
@@ -593,6 +594,24 @@ def _undeclared_key_problems(raw: Mapping[str, Any]) -> list[ConfigProblem]:
         problems.append(
             ConfigProblem(
                 key, raw[key], f"is not a key Pulumi.yaml declares, so it would be ignored; {fix}"
+            )
+        )
+    return problems
+
+
+def _undeclared_prefect_problems(keys: Collection[str]) -> list[ConfigProblem]:
+    """`prefect:` keys the program does not read: a typo here silently drops the credential."""
+    declared = [key.removeprefix("prefect:") for key in PREFECT_KEYS]
+    problems = []
+    for key in keys:
+        meant = closest_key(key, declared)
+        fix = f"did you mean prefect:{meant}? " if meant else ""
+        problems.append(
+            ConfigProblem(
+                f"prefect:{key}",
+                "[not shown]",  # may be a credential set with --secret
+                f"is not a Prefect key the program reads, so it would be ignored; {fix}"
+                f"`pulumi config rm prefect:{key}`; the keys: {', '.join(PREFECT_KEYS)}",
             )
         )
     return problems
@@ -699,8 +718,8 @@ CONFIG_KEYS: tuple[str, ...] = tuple(
 )
 
 
-def configured_project_keys() -> set[str]:
-    """Every key the running stack sets in the project namespace, declared or not.
+def configured_project_keys(namespace: str = PROJECT) -> set[str]:
+    """Every key the running stack sets in `namespace` (the project's), declared or not.
 
     The Python SDK has no public listing of config keys: the engine hands the program its
     config as the `PULUMI_CONFIG` environment JSON, which the runtime copies into its config
@@ -708,7 +727,7 @@ def configured_project_keys() -> set[str]:
     """
     from pulumi.runtime.config import CONFIG, get_config_env
 
-    prefix = f"{PROJECT}:"
+    prefix = f"{namespace}:"
     keys = {*CONFIG.get(), *get_config_env()}
     return {key.removeprefix(prefix) for key in keys if key.startswith(prefix)}
 
@@ -732,6 +751,8 @@ def load_stack_config() -> StackConfig:
     for key in ("apiKey", "authString"):
         prefect[key] = get_config(f"prefect:{key}") not in (None, "")
         prefect[f"{key}IsSecret"] = is_config_secret(f"prefect:{key}")
+    declared_prefect = {key.removeprefix("prefect:") for key in PREFECT_KEYS}
+    prefect["undeclared"] = sorted(configured_project_keys("prefect") - declared_prefect)
     secret_keys = {key for key in SECRET_KEYS if is_config_secret(f"{PROJECT}:{key}")}
     config = build_stack_config(pulumi.get_stack(), raw, prefect, secret_keys)
     return resolve_local_paths(config) if config.platform == "local" else config

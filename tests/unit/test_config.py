@@ -415,3 +415,12 @@ def test_operations_mistakes_fail_before_any_resource_is_declared(
         run_program(stack, overrides=overrides, run=run)
     assert run.resources == []
     assert {p.key for p in caught.value.problems} == set(overrides)
+
+
+def test_a_misspelt_prefect_key_fails_instead_of_silently_dropping_the_credential() -> None:
+    canary = "pnu_CANARY0123456789abcdefghijklmnopqrstu"
+    with pytest.raises(ConfigError) as caught:
+        load_config("madrid", secrets={"prefect:apikey": canary})
+    [problem] = caught.value.problems
+    assert problem.key == "prefect:apikey" and "did you mean prefect:apiKey?" in problem.allowed
+    assert canary not in str(caught.value)
