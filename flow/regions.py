@@ -6,6 +6,8 @@ import difflib
 
 import pandas as pd
 
+from flow.sources.jhu import location_label
+
 
 class UnknownRegionError(LookupError):
     """The requested region is not in the report (or is ambiguous without a country)."""
@@ -13,10 +15,6 @@ class UnknownRegionError(LookupError):
 
 def _norm(name: str) -> str:
     return " ".join(name.split()).casefold()
-
-
-def _label(province: str, country: str) -> str:
-    return province if province == country else f"{province} ({country})"
 
 
 def region_mask(regions: pd.DataFrame, prov_st: str, country: str | None) -> pd.Series:
@@ -66,7 +64,7 @@ def closest_names(regions: pd.DataFrame, prov_st: str, limit: int = 5) -> list[s
     """Up to `limit` region labels ("Province (Country)") closest to `prov_st`, best first."""
     labels: dict[str, list[str]] = {}
     for province, country in zip(regions["Province_State"], regions["Country_Region"], strict=True):
-        labels.setdefault(_norm(province), []).append(_label(province, country))
+        labels.setdefault(_norm(province), []).append(location_label(province, country))
     close = difflib.get_close_matches(_norm(prov_st), list(labels), n=limit, cutoff=0.5)
     return [label for name in close for label in labels[name]][:limit]
 

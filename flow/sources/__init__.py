@@ -27,6 +27,7 @@ from flow.sources.daily_reports import (
     DEFAULT_DATA_URL,
     DEFAULT_HISTORY_DAYS,
     DEFAULT_LOOKBACK_DAYS,
+    NoReportError,
     load_daily_series,
 )
 from flow.sources.fetch import DataSourceError, RetryPolicy
@@ -43,6 +44,7 @@ __all__ = [
     "DEFAULT_URLS",
     "SOURCES",
     "DataSourceError",
+    "NoReportError",
     "RetryPolicy",
     "SourceDataError",
     "load_series",
@@ -66,7 +68,7 @@ def load_series(
     `url=None` uses `DEFAULT_URLS[source]`. Dates may be `date`, `datetime` or ISO strings.
     `count` applies to `jhu-daily` only (the hub file has one count, weekly admissions).
     Raises `SourceDataError` for bad data, `DataSourceError` when the file cannot be fetched,
-    `flow.sources.daily_reports.NoReportError` when no JHU report is in the look-back, and
+    `NoReportError` when no JHU report is in the look-back, and
     ValueError for bad arguments.
     """
     if source not in SOURCES:
