@@ -76,11 +76,12 @@ def read_covidhub(content: bytes, source_name: str) -> pd.DataFrame:
     table, problems = read_table(content, source_name)
     layout = LAYOUTS.get(frozenset(table.header))
     if layout is None:
-        problems.add(
+        # The header decides what the rest means: its problem goes first.
+        found = (
             f"header {','.join(table.header)!r} is not a Forecast Hub target-data layout; "
             f"expected the columns of one of: {'; '.join(_LAYOUT_NAMES)}"
         )
-        raise SourceDataError(source_name, problems.found)
+        raise SourceDataError(source_name, [found, *problems.found])
     date_column, value_column = layout
     locations = _check_locations(table, problems)
     dates = parse_dates(table, date_column, problems, saturday=True)

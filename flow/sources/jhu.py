@@ -76,11 +76,12 @@ def parse_report(content: bytes, source: str = "<report>") -> pd.DataFrame:
     header = tuple(_OLD_ERA_NAMES.get(name, name) for name in table.header)
     table = Table(source, header, table.rows, table.lines)
     missing = [column for column in _REQUIRED if column not in header]
-    if missing:
-        problems.add(
-            f"not a JHU CSSE daily report: missing column(s) {missing}; found {list(header)}"
-        )
-        raise ReportFormatError(source, problems.found, _HINT)
+    if missing or len(set(header)) < len(header):
+        # The header decides what the rest means: its problem goes first.
+        found = f"not a JHU CSSE daily report: missing column(s) {missing}; found {list(header)}"
+        if not missing:
+            found = f"a column is named twice (in either era's spelling): {list(header)}"
+        raise ReportFormatError(source, [found, *problems.found], _HINT)
     counts = {column: _cumulative_counts(table, column, problems) for column in COUNT_COLUMNS}
     countries = table.column("Country_Region")
     problems.add_cells(

@@ -132,6 +132,12 @@ def test_every_bad_report_is_refused_naming_the_file_and_the_problem(case: str) 
     assert raised.value.source == "s3://jhu/01-02-2021.csv"
 
 
+def test_a_column_in_both_eras_spellings_is_refused() -> None:
+    both = b"Province/State,Province_State,Country_Region,Confirmed,Deaths\nA,B,Spain,1,1\n"
+    with pytest.raises(ReportFormatError, match="a column is named twice"):
+        read_regions(both, "day.csv")
+
+
 def test_several_problems_in_one_report_are_listed_together() -> None:
     rows = [
         MADRID.replace(b"{c}", b"ten").replace(b"{d}", b"3"),
