@@ -15,6 +15,7 @@ from flow.data import (
     report_location,
     validate_template,
 )
+from flow.reports import ReportFormatError
 from flow.sample import write_sample_reports
 
 
@@ -109,3 +110,29 @@ def test_file_uri_template_works(reports_dir: Path) -> None:
 def test_negative_look_back_is_rejected(reports_dir: Path) -> None:
     with pytest.raises(ValueError, match="lookback_days must be >= 0"):
         DailyReports(template(reports_dir)).latest(date(2021, 1, 4), -1)
+
+
+def test_a_bad_report_is_refused_naming_its_location(reports_dir: Path) -> None:
+    bad = reports_dir / "01-04-2021.csv"
+    bad.write_text(bad.read_text() + ",,Ceuta\n")
+    with pytest.raises(ReportFormatError, match=rf"^{bad}: refused(.|\n)*line \d+ has 3"):
+        DailyReports(template(reports_dir)).latest(date(2021, 1, 4), 0)
+
+
+def test_blank_counts_are_logged_to_the_run_s_logger(
+    reports_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    day = reports_dir / "01-04-2021.csv"
+    lines = day.read_text().splitlines(keepends=True)
+    madrid = next(i for i, line in enumerate(lines) if ",Madrid,Spain," in line)
+    cells = lines[madrid].split(",")
+    cells[7] = cells[8] = ""
+    lines[madrid] = ",".join(cells)
+    day.write_text("".join(lines))
+    logger = logging.getLogger("test.run")
+    _, regions = DailyReports(template(reports_dir), logger=logger).latest(date(2021, 1, 4), 0)
+    assert "Madrid" not in set(regions["Province_State"])
+    assert any(
+        r.name == "test.run" and "left out of this day (Madrid (Spain))" in r.getMessage()
+        for r in caplog.records
+    )
