@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import pulumi.dynamic
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult
+from pulumi.output import Unknown
 
 from infra.prefect.client import RetryPolicy, open_client
 from infra.prefect.connection import ConfigSource, PrefectConnection, resolve_connection
@@ -32,7 +33,14 @@ class PrefectProviderError(Exception):
 
 
 def is_unknown(value: object) -> bool:
-    """True when `value` is (or contains) a value Pulumi does not know yet."""
+    """True when `value` is (or contains) a value Pulumi does not know yet.
+
+    The engine's unknown arrives as the sentinel string in plain dicts, but Pulumi's dynamic
+    provider server deserializes Check and Diff inputs with `keep_unknowns`, which turns it
+    into a `pulumi.output.Unknown` object: both count.
+    """
+    if isinstance(value, Unknown):
+        return True
     if isinstance(value, str):
         return value == UNKNOWN
     if isinstance(value, Mapping):
