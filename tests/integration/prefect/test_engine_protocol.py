@@ -27,6 +27,7 @@ from pulumi.runtime import rpc
 from pulumi.runtime.proto import provider_pb2, provider_pb2_grpc
 
 from infra.config import PROJECT_DIR
+from infra.prefect.automation import AutomationProvider
 from infra.prefect.base import PrefectProvider
 from infra.prefect.block import BlockProvider
 from infra.prefect.deployment import DeploymentProvider
@@ -217,4 +218,26 @@ def test_deployment_through_the_engine_protocol(
     seen = drive(engine, DeploymentProvider(), "Deployment", inputs, changed)
     assert seen["create"]["url"].endswith(f"/deployments/deployment/{seen['id']}")
     assert seen["update"]["schedule_id"] == seen["create"]["schedule_id"]
+    assert_engine_lifecycle(seen)
+
+
+def test_automation_through_the_engine_protocol(
+    engine: provider_pb2_grpc.ResourceProviderStub, unique: str
+) -> None:
+    inputs = {
+        "name": f"engine-{unique}",
+        "tags": ["covid-forecast", "stack:dev"],
+        "trigger": {
+            "posture": "Proactive",
+            "after": ["prefect.flow-run.Running"],
+            "expect": ["prefect.flow-run.*"],
+            "match": {"prefect.resource.id": "prefect.flow-run.*"},
+            "for_each": ["prefect.resource.id"],
+            "within": 3600,
+        },
+        "actions": [{"type": "cancel-flow-run"}],
+    }
+    changed = {**inputs, "trigger": {**inputs["trigger"], "within": 1800}}
+    seen = drive(engine, AutomationProvider(), "Automation", inputs, changed)
+    assert seen["update"]["trigger"]["within"] == 1800
     assert_engine_lifecycle(seen)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from infra.prefect.automation import AutomationProvider
 from infra.prefect.base import PrefectProvider
 from infra.prefect.block import BlockProvider
 from infra.prefect.deployment import DeploymentProvider
@@ -97,3 +98,24 @@ def test_work_pool_and_block_request_counts(
         assert len([c for c in counted["one-field update"] if is_write(c)]) == 1
         assert len(counted["read"]) == 1
         assert len(counted["create"]) <= 4
+
+
+def test_automation_request_counts(unique: str, requests_made: list[httpx.Request]) -> None:
+    props = {
+        "name": f"count-{unique}",
+        "trigger": {
+            "expect": ["prefect.flow-run.Failed", "prefect.flow-run.Crashed"],
+            "match": {"prefect.resource.id": "prefect.flow-run.*"},
+        },
+        "actions": [{"type": "cancel-flow-run"}],
+    }
+    changed = {**props, "description": "one field changed"}
+    counted = measure(AutomationProvider(), props, changed, requests_made)
+    report("automation", counted)
+    assert counted["no-op diff"] == []
+    assert [c for c in counted["one-field update"] if is_write(c)] == [
+        c for c in counted["one-field update"] if c.startswith("PUT /automations/")
+    ]
+    assert len([c for c in counted["one-field update"] if is_write(c)]) == 1
+    assert len(counted["read"]) == 1
+    assert len(counted["create"]) <= 4

@@ -13,6 +13,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 
 from infra.config import PROJECT_DIR
 from infra.prefect import Deployment, WorkPool
+from infra.prefect.automation import AutomationProvider
 from infra.prefect.base import PrefectProvider
 from infra.prefect.block import BlockProvider
 from infra.prefect.deployment import DeploymentProvider
@@ -21,7 +22,9 @@ from infra.prefect.work_pool import WorkPoolProvider
 KEY = "pnu_serialization-canary-0123456789"
 
 
-@pytest.mark.parametrize("provider_class", [WorkPoolProvider, BlockProvider, DeploymentProvider])
+@pytest.mark.parametrize(
+    "provider_class", [WorkPoolProvider, BlockProvider, DeploymentProvider, AutomationProvider]
+)
 def test_a_configured_provider_serializes_without_its_key(
     provider_class: type[PrefectProvider],
 ) -> None:
@@ -53,6 +56,7 @@ def test_importing_the_provider_modules_has_no_side_effects(tmp_path: str) -> No
         before_threads = threading.active_count()
         import infra.prefect
         import infra.prefect.block, infra.prefect.deployment, infra.prefect.work_pool
+        import infra.prefect.automation
         assert "prefect" not in sys.modules, "importing infra.prefect imported prefect"
         assert dict(os.environ) == before_env, "importing infra.prefect changed the environment"
         assert threading.active_count() == before_threads, "importing infra.prefect started threads"
