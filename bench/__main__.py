@@ -3,7 +3,7 @@
 python -m bench                      everything (~4 min on 2 cores); rewrites
                                      docs/benchmarks.md and bench/results.json
 python -m bench --only churn         one benchmark (repeatable), printed only
-python -m bench --skip-install       payload size from this venv, no fresh pip install
+python -m bench --skip-install       payloads of .venv-flow and this venv, no fresh pip install
 python -m bench --repetitions 7      repetitions per timing (default 5)
 """
 
@@ -24,8 +24,9 @@ from bench.measure import REPETITIONS, seconds
 from bench.server import point_prefect_at, prefect_server
 from infra.config import PROJECT_DIR
 
-NAMES = ("footprint", "scale", "reliability", "churn", "flow_run")
-NEEDS_SERVER = ("churn", "flow_run")
+NAMES = ("footprint", "scale", "reliability", "plan", "churn", "flow_run")
+# footprint: its forecast run is a real deployment run on the server.
+NEEDS_SERVER = ("footprint", "churn", "flow_run")
 RESULTS = PROJECT_DIR / "bench" / "results.json"
 DOC = PROJECT_DIR / "docs" / "benchmarks.md"
 
@@ -34,7 +35,7 @@ def _benchmarks(
     args: argparse.Namespace, workdir: Path
 ) -> dict[str, tuple[Callable[..., dict[str, Any]], Callable[[dict[str, Any]], list[str]]]]:
     """name -> (run(api_url), lines(result)); imported only now, after Prefect is pointed."""
-    from bench import churn, flow_run, footprint, reliability, scale
+    from bench import churn, flow_run, footprint, plan, reliability, scale
 
     reps = args.repetitions
     return {
@@ -44,6 +45,7 @@ def _benchmarks(
         ),
         "scale": (lambda _url: scale.run(), scale.lines),
         "reliability": (lambda _url: reliability.run(workdir / "reliability"), reliability.lines),
+        "plan": (lambda _url: plan.run(reps), plan.lines),
         "churn": (lambda url: churn.run(url, workdir / "churn", reps), churn.lines),
         "flow_run": (lambda url: flow_run.run(workdir / "flow_run", reps), flow_run.lines),
     }

@@ -206,48 +206,56 @@ def flow_run(result: dict[str, Any]) -> list[str]:
     ]
 
 
-def footprint(result: dict[str, Any]) -> list[str]:
-    """Footprint section."""
-    from bench.footprint import payload
+# The requirement file each image target installs.
+FOOTPRINT_FILES = {"flow": "requirements-flow.txt", "worker": "requirements-worker.txt"}
 
-    size, count, how = payload(result)
-    imports = result["imports"]
+
+def footprint(result: dict[str, Any]) -> list[str]:
+    """Footprint section: both images' payloads, the flow image's cold import and memory."""
+    dev = result["dev_bytes"]
     rows = [
-        ["flow image payload (`requirements-flow.txt`)", count, megabytes(size), how],
+        [
+            f"{name} image (`{FOOTPRINT_FILES[name]}`)",
+            image["distributions"],
+            megabytes(image["bytes"]),
+            f"{image['bytes'] / dev:.2f}x",
+            ", ".join(f"{n} {megabytes(size)}" for n, size in image["largest"][:5]),
+        ]
+        for name, image in result["images"].items()
+    ]
+    rows.append(
         [
             "full dev environment (`requirements-dev.txt`)",
             result["dev_distributions"],
-            megabytes(result["dev_bytes"]),
+            megabytes(dev),
+            "1.00x",
             "files under `.venv`'s site-packages",
-        ],
-    ]
-    if "fresh" in result:
-        rows.insert(
-            1,
-            [
-                "cross-check: the payload from RECORD files",
-                result["record_distributions"],
-                megabytes(result["record_bytes"]),
-                "closure of the requirements in `.venv`, files counted once",
-            ],
-        )
-    flow_s = median(imports["flow.flows (our flow module)"])
-    prefect_s = median(imports["prefect (any flow pays this)"])
+        ]
+    )
+    flow = result["images"]["flow"]
+    imports = result["imports"]
+    run = result["forecast_run"]
     return [
         "## Footprint",
         "",
-        *table(["environment", "distributions", "installed size", "measured as"], rows),
+        f"Payload = the RECORD files of every distribution a target installs (pip and setuptools "
+        f"left out), measured as {result['measured_as']}.",
         "",
-        f"The image's Python payload is {ratio(size, result['dev_bytes'])} smaller than the dev "
-        "environment.",
+        *table(["image", "distributions", "payload", "of the dev env", "largest"], rows),
+        "",
+        f"The flow image carries {flow['bytes'] / dev:.2f}x the dev environment's payload; of "
+        f"scipy, scikit-learn, skops, SQLAlchemy, alembic and prefect-aws it has "
+        f"{', '.join(flow['unwanted']) or 'none'}.",
         "",
         *table(
-            ["cold import in a fresh interpreter", f"wall time ({result['repetitions']} runs)"],
+            ["cold, in the flow image's environment", f"wall time ({result['repetitions']} runs)"],
             [[f"`{label}`", timing(values)] for label, values in imports.items()],
         ),
         "",
-        f"`import flow.flows` costs {ratio(prefect_s, flow_s)} `import prefect` alone "
-        "(it also imports pandas, scikit-learn and MLflow).",
+        f"One forecast run as the ECS task runs it (a real deployment of `covid-prediction`, "
+        f"{run['region']}, started with `{run['command']}` by the flow environment's python): "
+        f"{run['state']}, exit code {run['returncode']}, {seconds(run['seconds'])}, peak RSS "
+        f"{megabytes(run['peak_rss_bytes'])}.",
         "",
     ]
 
@@ -388,12 +396,39 @@ def reliability(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def plan(result: dict[str, Any]) -> list[str]:
+    """`make plan` speed section."""
+
+    def both(figures: dict[str, list[float]]) -> str:
+        return f"{timing(figures['wall'])}; CPU {seconds(median(figures['cpu']))}"
+
+    rows = [
+        [f"`make plan STACK={stack}`", both(figures["text"]), both(figures["json"])]
+        for stack, figures in result["stacks"].items()
+    ]
+    return [
+        "## Offline plan (`make plan`, `make plan-diff`)",
+        "",
+        "A fresh `python -m infra.plan` process per repetition: interpreter start, imports, the "
+        "real program under Pulumi's mocks with the stack's files, rendering; what "
+        f"`make plan STACK=<stack>` costs. Budget: under {result['budget_seconds']:g} s. Wall "
+        "time moves with the machine's load; the processes' CPU time (user + system) much less.",
+        "",
+        *table(["command", "text: wall; CPU", "`--json`: wall; CPU"], rows),
+        "",
+        "`make plan-diff STACK=madrid BASE=HEAD` (a `git archive` of the base and a second plan in "
+        f"a subprocess): {both(result['diff_madrid'])}.",
+        "",
+    ]
+
+
 SECTIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "churn": churn,
     "flow_run": flow_run,
     "footprint": footprint,
     "scale": scale,
     "reliability": reliability,
+    "plan": plan,
 }
 
 
@@ -453,7 +488,12 @@ def summary(results: dict[str, Any]) -> list[str]:
         size = payload(results["footprint"])[0]
         dev = results["footprint"]["dev_bytes"]
         rows.append(
-            ["image Python payload", megabytes(size), f"dev env {megabytes(dev)}", ratio(size, dev)]
+            [
+                "flow image Python payload",
+                megabytes(size),
+                f"dev env {megabytes(dev)}",
+                f"{size / dev:.2f}x the dev env",
+            ]
         )
     if "scale" in results:
         last = results["scale"]["rows"][-1]
@@ -464,6 +504,17 @@ def summary(results: dict[str, Any]) -> list[str]:
                 f"{usd(shared)}/month",
                 f"self-contained {usd(own)}/month",
                 ratio(shared, own),
+            ]
+        )
+    if "plan" in results:
+        madrid = median(results["plan"]["stacks"]["madrid"]["text"]["wall"])
+        budget = results["plan"]["budget_seconds"]
+        rows.append(
+            [
+                "`make plan STACK=madrid`, wall time",
+                seconds(madrid),
+                f"budget {seconds(budget)}",
+                ratio(madrid, budget),
             ]
         )
     if "reliability" in results:
@@ -502,8 +553,8 @@ def render(results: dict[str, Any]) -> str:
         "- Reproduce: `make bench` (everything, rewrites this page and `bench/results.json`); "
         "`.venv/bin/python -m bench --only churn` (one benchmark, printed only; names: "
         + ", ".join(f"`{name}`" for name in SECTIONS)
-        + "); `--skip-install` measures the image payload from this virtualenv instead of a "
-        "fresh `pip install`; `--repetitions N`.",
+        + "); `--skip-install` measures the image payloads from `.venv-flow` (`make flow-env`) and "
+        "this virtualenv instead of fresh `pip install`s; `--repetitions N`.",
         "",
         "## Summary",
         "",
