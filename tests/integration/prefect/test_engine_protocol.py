@@ -224,7 +224,7 @@ def test_deployment_through_the_engine_protocol(
 def test_automation_through_the_engine_protocol(
     engine: provider_pb2_grpc.ResourceProviderStub, unique: str
 ) -> None:
-    inputs = {
+    inputs: dict[str, Any] = {
         "name": f"engine-{unique}",
         "tags": ["covid-forecast", "stack:dev"],
         "trigger": {
