@@ -34,6 +34,7 @@ from flow.sample import sample_reports
 from flow.sources import DEFAULT_URLS, SourceDataError, read_covidhub
 from infra.aws.iam import WILDCARD_RESOURCE_ACTIONS, as_list, statements_of
 from infra.config import PROJECT_DIR, ConfigError, build_stack_config, parse_config_value
+from infra.prefect.automation import AutomationProvider
 from infra.prefect.base import PrefectProvider
 from infra.prefect.block import BlockProvider
 from infra.prefect.client import RetryPolicy, record_requests
@@ -111,6 +112,19 @@ BAD_CONFIG: list[BadConfig] = [
     ),
     BadConfig({"platformStack": PLATFORM, "resultsUri": "s3://mine/results"}, "resultsUri"),
     BadConfig({"platformStack": PLATFORM}, "platformStack", prefect={}, stack="dev"),
+    BadConfig(
+        {"alertWebhookUrl": "hooks.slack.com/services/T0/B0/x"},
+        "alertWebhookUrl",
+        shown="not an http(s) URL",
+    ),
+    BadConfig(
+        {"alertWebhookUrl": "https://hooks.slack.com/services/T0/B0/x"},
+        "alertWebhookUrl",
+        shown="set without --secret",
+    ),
+    BadConfig({"stuckAfterMinutes": "-5"}, "stuckAfterMinutes"),
+    BadConfig({"concurrencyLimit": "-1"}, "concurrencyLimit"),
+    BadConfig({"collisionStrategy": "DROP"}, "collisionStrategy"),
 ]
 
 _DEPLOYMENT: dict[str, Any] = {
@@ -123,6 +137,11 @@ _DEPLOYMENT: dict[str, Any] = {
 }
 _POOL: dict[str, Any] = {"name": "pool", "type": "process"}
 _BLOCK: dict[str, Any] = {"type_slug": "s3-bucket", "name": "results", "data": {}}
+_AUTOMATION: dict[str, Any] = {
+    "name": "covid-forecast-madrid-forecast-stuck",
+    "trigger": {"posture": "Proactive", "after": ["prefect.flow-run.Running"], "within": 3600},
+    "actions": [{"type": "cancel-flow-run"}],
+}
 BAD_CHECKS: list[tuple[type[PrefectProvider], dict[str, Any], dict[str, Any]]] = [
     (DeploymentProvider, _DEPLOYMENT, {"schedule": {"cron": "61 * * * *"}}),
     (DeploymentProvider, _DEPLOYMENT, {"schedule": {"cron": "0 6 * * *", "timezone": "Mars"}}),
@@ -141,6 +160,11 @@ BAD_CHECKS: list[tuple[type[PrefectProvider], dict[str, Any], dict[str, Any]]] =
     (WorkPoolProvider, _POOL, {"concurrency_limit": 1.5}),
     (BlockProvider, _BLOCK, {"name": "Bad Name"}),
     (BlockProvider, _BLOCK, {"data": "bucket=b"}),
+    (DeploymentProvider, _DEPLOYMENT, {"concurrency_options": {"collision_strategy": "DROP"}}),
+    (AutomationProvider, _AUTOMATION, {"trigger": {**_AUTOMATION["trigger"], "within": 5}}),
+    (AutomationProvider, _AUTOMATION, {"trigger": {**_AUTOMATION["trigger"], "expct": []}}),
+    (AutomationProvider, _AUTOMATION, {"actions": [{"type": "send-notifcation"}]}),
+    (AutomationProvider, _AUTOMATION, {"actions": [{"type": "send-notification", "body": "b"}]}),
 ]
 
 # What each test injects or scans -> its node id.
