@@ -14,7 +14,8 @@ from infra.plan_document import UNKNOWN_TEXT
 
 LEGEND = (
     "  <attr of Type name>  a value the cloud assigns when the resource is created\n"
-    f"  {UNKNOWN_TEXT}  not known before `pulumi up` (or without the account)\n"
+    f"  {UNKNOWN_TEXT}  not known offline: assigned at apply, or read from the account or "
+    "another stack\n"
     "  [secret]             a secure value: not read, not printed"
 )
 
@@ -95,14 +96,19 @@ def _prefect_lines(entry: dict[str, Any]) -> Iterator[str]:
 def _resource_lines(
     resources: list[dict[str, Any]], parent: str | None, depth: int
 ) -> Iterator[str]:
+    """Components (with what they hold) first, then the resources directly under `parent`."""
     pad = "  " * depth
-    for entry in (r for r in resources if r["parent"] == parent):
-        if entry["component"]:
-            yield f"{pad}{entry['type']} {entry['name']}"
-            yield from _resource_lines(resources, entry["urn"], depth + 1)
-        else:
-            yield f"{pad}+ {entry['type']} {entry['name']}"
-            yield from block(entry["inputs"], len(pad) + 4) if entry["inputs"] else []
+    children = [r for r in resources if r["parent"] == parent]
+    for entry in (r for r in children if r["component"]):
+        yield f"{pad}{entry['type']} {entry['name']}"
+        yield from _resource_lines(resources, entry["urn"], depth + 1)
+    direct = [r for r in children if not r["component"]]
+    if parent is None and direct:
+        yield f"{pad}(in no component)"
+        pad += "  "
+    for entry in direct:
+        yield f"{pad}+ {entry['type']} {entry['name']}"
+        yield from block(entry["inputs"], len(pad) + 4) if entry["inputs"] else []
 
 
 def render(document: dict[str, Any]) -> str:
