@@ -1,14 +1,24 @@
-"""Footprint: the flow image's Python payload vs the whole dev environment; flow import time.
+"""Footprint: each image's Python payload against the dev environment; the flow image's cold
+import and the peak memory of one forecast run executed the way its container runs it.
 
-The payload is measured by installing `requirements-flow.txt` (what the Dockerfile installs)
-into a fresh virtualenv and summing the files it added (pip's cache makes this ~45 s). With
-`--skip-install` it is computed instead from this virtualenv: the files listed in the RECORD of
-every distribution in the requirements' closure, each file counted once. The dev environment
-is this project's `.venv` (`requirements-dev.txt`), summed file by file on disk.
+Payloads come from fresh installs, exactly what the Dockerfile's targets install: `flow` =
+`pip install -r requirements-flow.txt`, `worker` = `pip install -r requirements-worker.txt -c
+requirements-flow.txt`, each into a new virtualenv (pip's cache makes this a minute or two), sized
+from the RECORD files of every distribution but pip and setuptools. With `--skip-install` the flow
+payload is read the same way from `.venv-flow` (`make flow-env`) and the worker's from the RECORD
+files of its requirements' closure in this `.venv`. The dev environment is this project's
+`.venv`, summed file by file on disk.
+
+The cold imports and the forecast run use the flow image's environment. The forecast run is a
+real deployment of `covid-prediction` on the benchmark's Prefect server: one flow run, started
+with the pool's command (`python -m flow.engine`) by that environment's interpreter from the
+repository root; its peak RSS is the child's own `ru_maxrss` (`os.wait4`).
 """
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import sysconfig
@@ -33,11 +43,33 @@ from bench.measure import (
 from infra.config import PROJECT_DIR
 
 FLOW_REQUIREMENTS = PROJECT_DIR / "requirements-flow.txt"
+WORKER_REQUIREMENTS = PROJECT_DIR / "requirements-worker.txt"
+# What `make flow-env` creates: the flow image's environment.
+FLOW_VENV = PROJECT_DIR / ".venv-flow"
+INSTALLS = {
+    "flow": ["-r", str(FLOW_REQUIREMENTS)],
+    "worker": ["-r", str(WORKER_REQUIREMENTS), "-c", str(FLOW_REQUIREMENTS)],
+}
+# Installed into every virtualenv by `venv` itself; not part of any image's payload.
+BOOTSTRAP = {"pip", "setuptools"}
+# What the flow image must not carry: Prefect's server stack and scikit-learn's model loading.
+UNWANTED_IN_FLOW = ("scipy", "scikit-learn", "skops", "sqlalchemy", "alembic", "prefect-aws")
 IMPORTS = {
     "interpreter alone": "pass",
-    "prefect (any flow pays this)": "import prefect",
-    "flow.flows (our flow module)": "import flow.flows",
+    "import prefect": "import prefect",
+    "import flow.flows": "import flow.flows",
 }
+# Distribution sizes from RECORD files, run inside the measured environment.
+_SIZES = """
+import json
+from importlib import metadata
+from pathlib import Path
+sizes = {}
+for dist in metadata.distributions():
+    files = {Path(f.locate()).resolve() for f in dist.files or []}
+    sizes[dist.metadata["Name"]] = sum(p.stat().st_size for p in files if p.is_file())
+print(json.dumps(sizes))
+"""
 
 
 def tree_size(root: Path) -> int:
@@ -46,7 +78,7 @@ def tree_size(root: Path) -> int:
 
 
 def requirements(path: Path) -> list[Requirement]:
-    """The requirements of a pip requirements file without `-r` includes or comments."""
+    """The requirements of a pip requirements file without `-r`/`-c` lines or comments."""
     lines = (line.split("#")[0].strip() for line in path.read_text().splitlines())
     return [Requirement(line) for line in lines if line and not line.startswith("-")]
 
@@ -75,111 +107,197 @@ def closure(roots: list[Requirement]) -> set[str]:
     return {key.split("[")[0] for key in seen}
 
 
-def record_size(names: set[str]) -> int:
-    """Bytes on disk of the files the named distributions installed, each file counted once
-    (mlflow and mlflow-skinny, for one, install the same files)."""
-    files: set[Path] = set()
-    for dist in metadata.distributions():
-        if canonicalize_name(dist.metadata["Name"]) in names:
-            files.update(Path(f.locate()).resolve() for f in dist.files or [])
-    return sum(p.stat().st_size for p in files if p.is_file())
+def distribution_sizes(python: Path) -> dict[str, int]:
+    """Canonical name -> bytes of its RECORD files, for every distribution of an environment."""
+    listed = subprocess.run(
+        [str(python), "-c", _SIZES], capture_output=True, text=True, check=True
+    ).stdout
+    return {canonicalize_name(name): size for name, size in json.loads(listed).items()}
 
 
-def fresh_install(workdir: Path) -> dict[str, Any]:
-    """Install the flow requirements into a new virtualenv; bytes added and time taken."""
-    target = workdir / "flow-venv"
+def payload_of(sizes: dict[str, int]) -> dict[str, Any]:
+    """Size, count and largest distributions of an environment, bootstrap packages excluded."""
+    kept = {name: size for name, size in sizes.items() if name not in BOOTSTRAP}
+    largest = sorted(kept.items(), key=lambda item: -item[1])[:8]
+    return {
+        "bytes": sum(kept.values()),
+        "distributions": len(kept),
+        "largest": [[name, size] for name, size in largest],
+        "unwanted": sorted(set(kept) & set(UNWANTED_IN_FLOW)),
+    }
+
+
+def fresh_install(target: Path, arguments: list[str]) -> dict[str, Any]:
+    """`pip install <arguments>` into a new virtualenv at `target`; its payload and the time."""
     venv.create(target, with_pip=True)
     python = target / "bin" / "python"
-    site = Path(
-        subprocess.run(
-            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    )
-    before = tree_size(site), _distributions(python)
     with stopwatch() as elapsed:
         done = subprocess.run(
             [
-                *(str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"),
-                *("-r", str(FLOW_REQUIREMENTS)),
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *arguments,
             ],
             capture_output=True,
             text=True,
+            check=False,
         )
     if done.returncode != 0:
-        raise RuntimeError(f"pip install -r requirements-flow.txt failed:\n{done.stderr[-2000:]}")
-    return {
-        "bytes": tree_size(site) - before[0],
-        "distributions": _distributions(python) - before[1],
-        "install_seconds": elapsed[0],
+        raise RuntimeError(f"pip install {' '.join(arguments)} failed:\n{done.stderr[-2000:]}")
+    return {**payload_of(distribution_sizes(python)), "install_seconds": elapsed[0]}
+
+
+def installed_payloads(workdir: Path) -> tuple[dict[str, dict[str, Any]], Path]:
+    """Payload of each image from fresh installs, and the fresh flow environment's python."""
+    images = {
+        name: fresh_install(workdir / f"{name}-venv", args) for name, args in INSTALLS.items()
     }
+    return images, workdir / "flow-venv" / "bin" / "python"
 
 
-def _distributions(python: Path) -> int:
-    """How many distributions the interpreter's environment holds."""
-    listed = subprocess.run(
-        [str(python), "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return len(listed.stdout.split())
+def existing_payloads() -> tuple[dict[str, dict[str, Any]], Path]:
+    """`--skip-install`: the flow payload of `.venv-flow`, the worker's from `.venv`'s RECORDs."""
+    python = FLOW_VENV / "bin" / "python"
+    if not python.exists():
+        raise RuntimeError(f"{FLOW_VENV} is missing: run `make flow-env` or drop --skip-install")
+    here = distribution_sizes(Path(sys.executable))
+    worker = closure(requirements(WORKER_REQUIREMENTS))
+    return {
+        "flow": payload_of(distribution_sizes(python)),
+        "worker": payload_of({name: size for name, size in here.items() if name in worker}),
+    }, python
 
 
-def import_seconds(statement: str, repetitions: int) -> list[float]:
-    """Wall time of a fresh interpreter running `statement` from the project root."""
-    command = [sys.executable, "-c", statement]
+def import_seconds(python: Path, statement: str, repetitions: int) -> list[float]:
+    """Wall time of a fresh `python` running `statement` from the project root."""
+    command = [str(python), "-c", statement]
     return timed(lambda: subprocess.run(command, cwd=PROJECT_DIR, check=True), repetitions)
 
 
+def run_with_peak_rss(command: list[str], env: dict[str, str], log: Path) -> tuple[int, int]:
+    """(exit code, peak RSS in bytes) of `command` run from the project root."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, usage.ru_maxrss * 1024  # Linux reports KiB
+
+
+def forecast_run(python: Path, workdir: Path) -> dict[str, Any]:
+    """One `covid-prediction` flow run of a real deployment, started as the ECS task starts it."""
+    from prefect.client.orchestration import get_client
+
+    from bench.flow_run import _data
+    from flow.flows import train
+    from infra.specs import (
+        FLOW_RUN_COMMAND,
+        PREDICTION_ENTRYPOINT,
+        PREDICTION_FLOW,
+        SET_WORKING_DIRECTORY,
+    )
+
+    data = _data(workdir)
+    artifacts = workdir / "artifacts"
+    run_id = str(
+        train(
+            start=data["train"][0],
+            end=data["train"][1],
+            data_url=data["train_url"],
+            tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
+            artifact_location=artifacts.as_uri(),
+        )
+    )
+    region, country = data["regions"][0]
+    parameters = {
+        "prov_st": region,
+        "country": country,
+        "run_id": run_id,
+        "as_of": data["as_of"].isoformat(),
+        # The image's MLflow client has no SQL tracking store: the artifact-root search.
+        "artifact_root": str(artifacts),
+        "results_uri": str(workdir / "results"),
+        "data_url": data["forecast_url"],
+    }
+    with get_client(sync_client=True) as client:
+        deployment_id = client.create_deployment(
+            flow_id=client.create_flow_from_name(PREDICTION_FLOW),
+            name="bench-footprint",
+            entrypoint=PREDICTION_ENTRYPOINT,
+            parameters=parameters,
+            pull_steps=[{SET_WORKING_DIRECTORY: {"directory": str(PROJECT_DIR)}}],
+        )
+        flow_run_id = client.create_flow_run_from_deployment(deployment_id).id
+    # `python -m flow.engine` with this environment's python.
+    arguments = FLOW_RUN_COMMAND.split()[1:]
+    env = {**os.environ, "PREFECT__FLOW_RUN_ID": str(flow_run_id)}
+    log = workdir / "forecast-run.log"
+    with stopwatch() as elapsed:
+        code, peak = run_with_peak_rss([str(python), *arguments], env, log)
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(flow_run_id).state
+    return {
+        "command": FLOW_RUN_COMMAND,
+        "region": f"{region} ({country})",
+        "returncode": code,
+        "state": state.type.value if state else "none",
+        "seconds": elapsed[0],
+        "peak_rss_bytes": peak,
+        "log_tail": log.read_text(errors="replace")[-1500:] if code else "",
+    }
+
+
 def run(workdir: Path, install: bool = True, repetitions: int = REPETITIONS) -> dict[str, Any]:
-    """Payload and environment sizes; cold import times (median of `repetitions`)."""
-    names = closure(requirements(FLOW_REQUIREMENTS))
+    """Payloads, dev environment size, cold imports (median of `repetitions`), one forecast."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    images, flow_python = installed_payloads(workdir) if install else existing_payloads()
     site = Path(sysconfig.get_paths()["purelib"])
-    result: dict[str, Any] = {
+    return {
         "repetitions": repetitions,
-        "record_distributions": len(names),
-        "record_bytes": record_size(names),
+        "measured_as": "fresh `pip install` into new venvs"
+        if install
+        else "`.venv-flow` and `.venv` RECORD files (--skip-install)",
+        "images": images,
         "dev_distributions": len(list(metadata.distributions())),
         "dev_bytes": tree_size(site),
-        "imports": {label: import_seconds(code, repetitions) for label, code in IMPORTS.items()},
+        "imports": {
+            label: import_seconds(flow_python, code, repetitions) for label, code in IMPORTS.items()
+        },
+        "forecast_run": forecast_run(flow_python, workdir),
     }
-    if install:
-        result["fresh"] = fresh_install(workdir)
-    return result
 
 
 def payload(result: dict[str, Any]) -> tuple[int, int, str]:
-    """(bytes, distributions, how it was measured) of the flow payload."""
-    if "fresh" in result:
-        fresh = result["fresh"]
-        return fresh["bytes"], fresh["distributions"], "fresh `pip install` into a new venv"
-    return (
-        result["record_bytes"],
-        result["record_distributions"],
-        "RECORD files of the requirements' closure in .venv (--skip-install)",
-    )
+    """(bytes, distributions, how it was measured) of the flow image's payload."""
+    flow = result["images"]["flow"]
+    return flow["bytes"], flow["distributions"], result["measured_as"]
 
 
 def lines(result: dict[str, Any]) -> list[str]:
     """Printable figures with ratios."""
-    size, count, how = payload(result)
-    imports = result["imports"]
-    flow_s = median(imports["flow.flows (our flow module)"])
-    prefect_s = median(imports["prefect (any flow pays this)"])
+    dev = result["dev_bytes"]
     out = [
-        f"flow image payload: {count} distributions, {megabytes(size)} ({how})",
-        f"dev environment (.venv): {result['dev_distributions']} distributions, "
-        f"{megabytes(result['dev_bytes'])} -> {ratio(size, result['dev_bytes'])} the payload",
+        f"dev environment (.venv): {result['dev_distributions']} distributions, {megabytes(dev)}"
     ]
-    if "fresh" in result:
+    for name, image in result["images"].items():
         out.append(
-            f"cross-check from RECORD files: {result['record_distributions']} distributions, "
-            f"{megabytes(result['record_bytes'])}; fresh install took "
-            f"{seconds(result['fresh']['install_seconds'])}"
+            f"{name} image payload: {image['distributions']} distributions, "
+            f"{megabytes(image['bytes'])} = {image['bytes'] / dev:.2f}x the dev environment "
+            f"({result['measured_as']}); unwanted: {', '.join(image['unwanted']) or 'none'}"
         )
-    out += [f"cold `{label}`: {with_range(values)}" for label, values in imports.items()]
-    out.append(f"flow.flows vs prefect alone: {ratio(prefect_s, flow_s)}")
+    imports = result["imports"]
+    out += [f"cold `{label}` in the flow env: {with_range(v)}" for label, v in imports.items()]
+    flows_s, prefect_s = median(imports["import flow.flows"]), median(imports["import prefect"])
+    out.append(f"import flow.flows vs import prefect alone: {ratio(prefect_s, flows_s)}")
+    run_ = result["forecast_run"]
+    out.append(
+        f"one forecast run (`{run_['command']}`, {run_['region']}): {run_['state']}, exit "
+        f"{run_['returncode']}, {seconds(run_['seconds'])}, peak RSS "
+        f"{megabytes(run_['peak_rss_bytes'])}"
+    )
     return out

@@ -68,14 +68,38 @@ def results() -> dict[str, Any]:
         },
         "footprint": {
             "repetitions": 5,
-            "record_distributions": 148,
-            "record_bytes": 669_000_000,
+            "measured_as": "fresh `pip install` into new venvs",
+            "images": {
+                "flow": {
+                    "bytes": 346_000_000,
+                    "distributions": 105,
+                    "largest": [["pandas", 80_700_000], ["numpy", 71_400_000]],
+                    "unwanted": [],
+                    "install_seconds": 33.0,
+                },
+                "worker": {
+                    "bytes": 230_000_000,
+                    "distributions": 120,
+                    "largest": [["prefect", 34_000_000]],
+                    "unwanted": ["alembic", "prefect-aws", "sqlalchemy"],
+                    "install_seconds": 40.0,
+                },
+            },
             "dev_distributions": 210,
             "dev_bytes": 1_565_000_000,
             "imports": {
                 "interpreter alone": [0.02] * 5,
-                "prefect (any flow pays this)": [0.8] * 5,
-                "flow.flows (our flow module)": [2.8] * 5,
+                "import prefect": [0.8] * 5,
+                "import flow.flows": [1.8] * 5,
+            },
+            "forecast_run": {
+                "command": "python -m flow.engine",
+                "region": "Madrid (Spain)",
+                "returncode": 0,
+                "state": "COMPLETED",
+                "seconds": 6.5,
+                "peak_rss_bytes": 250_000_000,
+                "log_tail": "",
             },
         },
         "scale": {
@@ -158,7 +182,11 @@ def test_summary_quotes_each_figure_against_the_alternative_of_the_same_run() ->
     assert "| HTTP requests, run_id change | 2 | `prefect deploy` 9 | 4.5x |" in page
     assert "| `run_id` rollout as a command | 1.60 s | `prefect deploy` 3.60 s | 2.2x |" in page
     assert "| one forecast vs any Prefect flow run | 1.00 s | empty flow 1.00 s | 1.0x |" in page
-    assert "| image Python payload | 669.0 MB | dev env 1565.0 MB | 2.3x |" in page
+    assert (
+        "| flow image Python payload | 346.0 MB | dev env 1565.0 MB | 0.22x the dev env |" in page
+    )
+    assert "| worker image (`requirements-worker.txt`) | 120 | 230.0 MB | 0.15x |" in page
+    assert "peak RSS 250.0 MB" in page
     assert "$9.01/month | self-contained $901.00/month | 100.0x |" in page
     assert "| secrets found in plaintext | 0 |" in page
 
