@@ -13,12 +13,15 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 
+from flow.backtest import format_table
 from flow.data import DEFAULT_DATA_URL, validate_template
 from flow.evaluation import monitor_table, rollout_rmse
 from flow.features import FEATURES, clip_log, next_day_features, training_table
 from flow.forecast import forecast_table
+from flow.forecasting import MODELS, train_forecaster
 from flow.model_location import validate_run_id
 from flow.model_store import log_model
+from flow.models.seed import SeedModel
 from flow.regions import country_mask, find_country, find_region, region_mask
 from flow.results import (
     artifact_key,
@@ -27,6 +30,8 @@ from flow.results import (
     forecast_key,
     monitor_key,
 )
+from flow.series import DAILY_DEATHS_TARGET
+from flow.sources import DEFAULT_URLS, SOURCES, load_series
 from flow.tasks import (
     fetch_latest_report,
     fetch_report_window,
@@ -34,7 +39,7 @@ from flow.tasks import (
     load_run_model,
     write_result,
 )
-from flow.training import fit_model
+from flow.training import backtest_metrics, fit_model, seed_model, training_backtest
 
 # JHU reports are published the next day, so the as_of day itself is usually not out yet.
 DEFAULT_LOOKBACK_DAYS = 7
@@ -177,28 +182,108 @@ def monitor(
 def train(
     start: date,
     end: date,
-    data_url: str = DEFAULT_DATA_URL,
+    data_url: str | None = None,
+    source: str = "jhu-daily",
+    model: str = "default",
     tracking_uri: str | None = None,
     experiment_name: str = "covid-forecast",
     artifact_location: str | None = None,
     alpha: float = 1.0,
+    count: str = "cases",
+    backtest_origins: int = 26,
 ) -> str:
-    """Fit the seed's PolynomialFeatures(2) + Ridge on `start`..`end`; returns the MLflow run id.
+    """Train `model` on `source`'s data from `start` to `end`; returns the MLflow run id.
 
-    The model is logged as `"model"` with a signature and an input example.
+    `model` `default` or `baseline`: a quantile forecaster of `source`'s series (`count` picks
+    JHU cases or deaths). Before the final fit, a rolling-origin backtest over the last
+    `backtest_origins` reference dates of the window scores it against the baseline; its
+    metrics (WIS, relative WIS, coverage per horizon and overall) go on the MLflow run and its
+    rows in `backtest.csv`.
+
+    `model` `seed`: the seed's PolynomialFeatures(2) + Ridge on JHU daily reports (`alpha`),
+    served with numpy and also logged in MLflow's scikit-learn flavour.
+
+    `data_url` defaults to the source's public URL. The model is logged as `"model"`.
     """
     logger = get_run_logger()
-    validate_template(data_url)
-    reports = fetch_training_reports(data_url, start, end)
-    table = training_table(reports)
-    fitted = fit_model(table, alpha)
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {', '.join(SOURCES)}; got {source!r}")
+    url = data_url or DEFAULT_URLS[source]
+    params: dict[str, str | int | float] = {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "source": source,
+        "model": model,
+    }
+    if model == SeedModel.kind:
+        if source != "jhu-daily":
+            raise ValueError(
+                f"model 'seed' forecasts cumulative JHU counts: use source='jhu-daily', not "
+                f"{source!r}, or model='default' for {source}"
+            )
+        return _train_seed(
+            url, start, end, alpha, params, experiment_name, tracking_uri, artifact_location
+        )
+    if model not in MODELS:
+        raise ValueError(f"model must be 'seed' or one of {sorted(MODELS)}; got {model!r}")
+    series = load_series(source, url, as_of=end, start=start, count=count, logger=logger)
+    target = DAILY_DEATHS_TARGET if count == "deaths" and source == "jhu-daily" else None
+    result = training_backtest(series, source, model, backtest_origins)
+    forecaster = train_forecaster(series, model, **({"target": target} if target else {}))
+    metrics = {"rows": float(len(series)), "locations": float(series["location"].nunique())}
+    texts = {}
+    if result is None:
+        logger.warning("Too little data for a backtest of %s on %s..%s", model, start, end)
+    else:
+        metrics |= backtest_metrics(result.table)
+        texts["backtest.csv"] = result.scores.to_csv(index=False, date_format="%Y-%m-%d")
+        logger.info("Backtest of %s (rolling origin):\n%s", model, format_table(result.table))
     run_id = log_model(
-        fitted,
-        table[list(FEATURES)].head(5),
+        forecaster,
         experiment_name=experiment_name,
         tracking_uri=tracking_uri,
         artifact_location=artifact_location,
-        params={"start": start.isoformat(), "end": end.isoformat(), "alpha": alpha},
+        params={**params, "target": forecaster.target, "period": forecaster.period, "count": count},
+        metrics=metrics,
+        texts=texts,
+        logger=logger,
+    )
+    logger.info(
+        "Trained %s on %d %s rows (%s..%s): MLflow run %s",
+        model,
+        len(series),
+        source,
+        start,
+        end,
+        run_id,
+    )
+    return run_id
+
+
+def _train_seed(
+    url: str,
+    start: date,
+    end: date,
+    alpha: float,
+    params: dict[str, str | int | float],
+    experiment_name: str,
+    tracking_uri: str | None,
+    artifact_location: str | None,
+) -> str:
+    logger = get_run_logger()
+    validate_template(url)
+    reports = fetch_training_reports(url, start, end)
+    table = training_table(reports)
+    fitted = fit_model(table, alpha)
+    run_id = log_model(
+        seed_model(fitted.pipeline),
+        experiment_name=experiment_name,
+        tracking_uri=tracking_uri,
+        artifact_location=artifact_location,
+        params={**params, "alpha": alpha},
+        metrics={"train_rmse": fitted.train_rmse, "rows": fitted.rows, "regions": fitted.regions},
+        sklearn_pipeline=fitted.pipeline,
+        example=table[list(FEATURES)].head(5),
         logger=logger,
     )
     logger.info(

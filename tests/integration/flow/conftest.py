@@ -1,8 +1,9 @@
 """Shared, session-scoped setup for the flow integration tests.
 
 Generated JHU reports on moto S3, an MLflow store (sqlite tracking, artifacts on moto S3), and
-one model trained by the `train` flow under the session's Prefect server. Built once: training
-and MLflow's first database migration are the slow parts.
+one seed model trained by the `train` flow under the session's Prefect server (and, for the
+tests that ask for it, a `default` model). Built once: training and MLflow's first database
+migration are the slow parts.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from flow.flows import train
 from flow.sample import write_sample_reports
 from tests.integration.flow.flow_env import (
     DATA_BUCKET,
+    DEFAULT_EXPERIMENT,
     FIRST_DAY,
     LAST_DAY,
     MLFLOW_BUCKET,
@@ -48,6 +50,7 @@ def flow_env(
         start=FIRST_DAY,
         end=TRAIN_END,
         data_url=s3_data_url,
+        model="seed",
         tracking_uri=tracking_uri,
         experiment_name="covid-forecast-tests",
         artifact_location=f"{artifact_root}/covid-forecast-tests",
@@ -63,3 +66,19 @@ def flow_env(
     # Send the flows' queued logs while the server still runs; at interpreter exit the log
     # worker would retry against a stopped server for over a minute.
     APILogWorker.drain_all(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def default_run_id(flow_env: FlowEnv) -> str:
+    """A `default` model trained by `train` on the same JHU sample, in its own experiment."""
+    return train(
+        start=FIRST_DAY,
+        end=TRAIN_END,
+        data_url=flow_env.s3_data_url,
+        source="jhu-daily",
+        model="default",
+        tracking_uri=flow_env.tracking_uri,
+        experiment_name=DEFAULT_EXPERIMENT,
+        artifact_location=f"{flow_env.artifact_root}/{DEFAULT_EXPERIMENT}",
+        backtest_origins=7,
+    )

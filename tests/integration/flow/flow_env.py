@@ -13,6 +13,8 @@ RESULTS_BUCKET = "flow-it-results"
 FIRST_DAY = date(2021, 1, 1)
 LAST_DAY = date(2021, 2, 15)
 TRAIN_END = date(2021, 2, 5)
+# The `default` model's own experiment, so the seed's experiment keeps exactly one model.
+DEFAULT_EXPERIMENT = "covid-forecast-default-tests"
 
 
 @dataclass(frozen=True)
