@@ -290,3 +290,15 @@ def check_hub_csv(
     problems = validate_hub_csv(content, reference=reference, locations=locations)
     if problems:
         raise HubFileError(source, problems)
+
+
+def read_forecast_csv(content: bytes) -> pd.DataFrame:
+    """A forecast frame from a file `hub_csv_bytes` wrote (location codes keep their leading
+    zeros; dates as datetime64; levels as floats)."""
+    frame = pd.read_csv(io.BytesIO(content), dtype={"location": str, "output_type_id": str})
+    for column in ("reference_date", "target_end_date"):
+        frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
+    frame["output_type_id"] = frame["output_type_id"].astype("float64")
+    frame["horizon"] = frame["horizon"].astype("int64")
+    frame["value"] = frame["value"].astype("float64")
+    return frame.loc[:, list(FORECAST_COLUMNS)]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from mlflow.pyfunc import PyFuncModel
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from flow import model_store, storage
 from flow.data import DailyReports
+from flow.sources import load_series
 
 
 @task(name="fetch-latest-report", cache_policy=NO_CACHE)
@@ -54,9 +54,23 @@ def fetch_training_reports(data_url: str, start: date, end: date) -> dict[date, 
         reports.close()
 
 
+@task(name="load-series", cache_policy=NO_CACHE)
+def load_source_series(
+    source: str, data_url: str, as_of: date, start: date | None = None, count: str = "cases"
+) -> pd.DataFrame:
+    """The source's series up to `as_of` (bad data raises `SourceDataError` here, before any
+    model is loaded)."""
+    return load_series(
+        source, data_url, as_of=as_of, start=start, count=count, logger=get_run_logger()
+    )
+
+
 @task(name="load-model", cache_policy=NO_CACHE)
-def load_run_model(run_id: str, tracking_uri: str | None, artifact_root: str | None) -> PyFuncModel:
-    """`run_id`'s pyfunc model, via the tracking server or a search of the artifact root."""
+def load_run_model(
+    run_id: str, tracking_uri: str | None, artifact_root: str | None
+) -> model_store.LoadedModel:
+    """`run_id`'s model (a quantile `Forecaster`, or the seed's), via the tracking server or a
+    search of the artifact root."""
     return model_store.load_model(
         run_id, tracking_uri=tracking_uri, artifact_root=artifact_root, logger=get_run_logger()
     )
@@ -75,3 +89,33 @@ def write_result(
         raise ValueError("no results location: pass results_uri or results_block")
     get_run_logger().info("Wrote %s", location)
     return location
+
+
+@task(name="read-result", cache_policy=NO_CACHE)
+def read_result(key: str, results_uri: str | None, results_block: str | None) -> bytes | None:
+    """The content at `key` under the results block or URI, or None when nothing is there."""
+    try:
+        if results_block:
+            return _read_from_block(results_block, key)
+        if results_uri:
+            return storage.read_bytes(storage.join_uri(results_uri, key))
+    except FileNotFoundError:
+        return None
+    raise ValueError("no results location: pass results_uri or results_block")
+
+
+def _read_from_block(block_ref: str, key: str) -> bytes:
+    """Read `key` through a saved results block the way `storage.write_to_block` writes it."""
+    data = storage.read_block_data(block_ref)
+    if block_ref.startswith(f"{storage.S3_BUCKET_BLOCK}/"):
+        import boto3
+
+        target = storage.s3_bucket_object(block_ref, data, key)
+        client = boto3.session.Session(**target.session).client("s3", **target.client)
+        try:
+            response = client.get_object(Bucket=target.bucket, Key=target.key)
+        except client.exceptions.NoSuchKey as exc:
+            raise FileNotFoundError(f"no object at {target.uri}") from exc
+        content: bytes = response["Body"].read()
+        return content
+    return storage.read_bytes(storage.join_uri(str(data.get("basepath", "")), key))

@@ -1,5 +1,6 @@
 """The local platform end to end: apply -> scheduled deployment -> a real worker runs it ->
-the forecast CSV lands in (moto) S3 -> destroy removes every Prefect object.
+the forecast CSV lands in (moto) S3 -> destroy removes every Prefect object. Once for a JHU
+stack with the seed model, once for a weekly covidhub stack (hub CSV and fan chart).
 
 Real Prefect server, real process worker, real MLflow, moto S3 in server mode.
 """
@@ -46,6 +47,7 @@ def stack_overrides(
         start=AS_OF - timedelta(days=40),
         end=AS_OF - timedelta(days=1),
         data_url=data_url,
+        model="seed",
         tracking_uri=tracking,
         artifact_location=artifacts.as_uri(),
     )
@@ -136,3 +138,97 @@ def test_apply_run_and_destroy_the_local_stack(
         ):
             with pytest.raises(ObjectNotFound):
                 read()
+
+
+HUB_WEEK = date(2026, 3, 28)  # the latest complete week of the generated sample
+HUB_RUN_DAY = date(2026, 4, 1)  # the Wednesday after: reference date 2026-04-04
+
+
+def test_a_weekly_covidhub_stack_writes_a_hub_submission_and_its_chart(
+    tmp_path_factory: pytest.TempPathFactory,
+    moto_s3: MotoS3,
+    prefect_server: PrefectServer,
+    tmp_path: Path,
+) -> None:
+    """apply (dev switched to covidhub, every location) -> scheduled weekly deployment -> a real
+    worker run -> a hub model-output CSV the hub's rules accept + the fan chart in S3 ->
+    destroy."""
+    import xml.etree.ElementTree as ET
+
+    from prefect.client.orchestration import get_client
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    from flow.flows import train
+    from flow.hub_output import validate_hub_csv
+    from flow.locations import HUB_CODES
+    from flow.sample_hub import write_sample_hub
+
+    root = tmp_path_factory.mktemp("e2e-hub")
+    data = write_sample_hub(root / "covid-hospital-admissions.csv", HUB_WEEK)
+    tracking = f"sqlite:///{root / 'mlflow.db'}"
+    artifacts = root / "artifacts"
+    run_id = str(
+        train(
+            start=HUB_WEEK - timedelta(weeks=60),
+            end=HUB_WEEK,
+            data_url=str(data),
+            source="covidhub",
+            model="default",
+            tracking_uri=tracking,
+            artifact_location=artifacts.as_uri(),
+            backtest_origins=4,
+        )
+    )
+    bucket = "covid-e2e-hub"
+    boto3.client("s3").create_bucket(Bucket=bucket)
+    overrides = {
+        "dataSource": "covidhub",
+        "city": "all",
+        "country": "",
+        "dataUrl": str(data),
+        "runId": run_id,
+        "mlflowTrackingUri": tracking,
+        "modelArtifactsUri": str(artifacts),
+        "resultsUri": f"s3://{bucket}/hub",
+        "scheduleCron": "0 18 * * 3",
+        "scheduleTimezone": "America/New_York",
+    }
+    state_path = tmp_path / "state.json"
+    state = apply_stack("dev", overrides, state_path, log=lambda line: None)
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name("covid-prediction/all")
+        [schedule] = deployment.schedules
+        assert (schedule.schedule.cron, schedule.schedule.timezone) == (
+            "0 18 * * 3",
+            "America/New_York",
+        )
+        assert deployment.parameters["source"] == "covidhub"
+        assert deployment.parameters["prov_st"] == "all"
+
+    with process_worker("covid-forecast-dev", tmp_path / "worker.log"):
+        flow_run = run_deployment(
+            name="covid-prediction/all",
+            parameters={"as_of": HUB_RUN_DAY.isoformat()},
+            timeout=0,
+        )
+        final = _wait_final(flow_run.id)
+    assert final.state.is_completed(), (tmp_path / "worker.log").read_text()[-3000:]
+
+    s3 = boto3.client("s3")
+    key = f"hub/all/2026-04-04/{run_id}"
+    body = s3.get_object(Bucket=bucket, Key=f"{key}.csv")["Body"].read()
+    assert validate_hub_csv(body, reference=date(2026, 4, 4), locations=HUB_CODES) == []
+    assert len(body.decode().splitlines()) == 1 + 53 * 5 * 23
+    chart = s3.get_object(Bucket=bucket, Key=f"{key}.svg")["Body"].read()
+    svg = ET.fromstring(chart)  # noqa: S314 (the flow's own output)
+    panels = [g for g in svg.iter("{http://www.w3.org/2000/svg}g") if g.get("class") == "panel"]
+    assert panels[0].get("data-location") == "US"  # the largest location comes first
+    assert len(panels) == 6
+
+    destroy_resources(state_path, log=lambda line: None)
+    with get_client(sync_client=True) as client:
+        with pytest.raises(ObjectNotFound):
+            client.read_deployment(state["covid-forecast-dev-covid-prediction"]["id"])
+        with pytest.raises(ObjectNotFound):
+            client.read_work_pool("covid-forecast-dev")

@@ -60,6 +60,7 @@ def test_aws_deployments_run_in_the_image_workdir_with_the_stack_parameters() ->
     prediction, monitor = specs
     assert prediction["pull_steps"] == [{SET_WORKING_DIRECTORY: {"directory": IMAGE_WORKDIR}}]
     assert prediction["parameters"] == {
+        "source": "jhu-daily",
         "prov_st": "Madrid",
         "country": "Spain",
         "run_id": config.run_id,
@@ -68,6 +69,23 @@ def test_aws_deployments_run_in_the_image_workdir_with_the_stack_parameters() ->
         "results_block": "s3-bucket/covid-forecast-madrid-results",
     }
     assert monitor["schedule"]["cron"] == "0 7 * * 1"
+
+
+def test_a_covidhub_stack_deploys_a_weekly_hub_forecast_of_its_location() -> None:
+    config = load_config("california")
+    prediction, monitor = deployment_specs(config, "pool", "s3-bucket/covid-forecast-california")
+    assert prediction["name"] == "california"
+    assert prediction["parameters"]["source"] == monitor["parameters"]["source"] == "covidhub"
+    assert prediction["parameters"]["prov_st"] == "California"
+    assert "country" not in prediction["parameters"]
+    assert prediction["description"] == (
+        "Weekly COVID-19 hospital admissions forecast for California: CDC Forecast Hub format "
+        "(23 quantiles, horizons -1..3) and a fan chart"
+    )
+    assert "relative to the hub's flat baseline" in monitor["description"]
+    everywhere = deployment_specs(load_config("california", {"city": "all"}), "p", "b/c")[0]
+    assert "for every hub location" in everywhere["description"]
+    assert everywhere["name"] == "all"
 
 
 def test_a_run_id_change_touches_only_deployment_parameters() -> None:

@@ -17,6 +17,7 @@ from flow.hub_output import (
     hub_csv_bytes,
     hub_table,
     level_text,
+    read_forecast_csv,
     submission_file_name,
     validate_hub_csv,
 )
@@ -222,3 +223,15 @@ def test_submission_file_names_follow_the_hub() -> None:
     assert any("file name date 2026-04-11 differs" in p for p in problems)
     problems = validate_hub_csv(content, file_name="forecast.csv")
     assert any("<reference_date>-<team>-<model>.csv" in p for p in problems)
+
+
+def test_a_written_file_reads_back_as_the_same_forecast() -> None:
+    forecast = quantile_forecast({"06": 123.456, "US": 2000.0})
+    back = read_forecast_csv(hub_csv_bytes(forecast))
+    assert back["location"].tolist()[0] == "06"
+    expected = hub_table(forecast).assign(
+        reference_date=lambda f: pd.to_datetime(f["reference_date"]),
+        target_end_date=lambda f: pd.to_datetime(f["target_end_date"]),
+        output_type_id=lambda f: f["output_type_id"].astype(float),
+    )
+    pd.testing.assert_frame_equal(back, expected, check_dtype=False)

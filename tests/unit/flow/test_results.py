@@ -9,10 +9,12 @@ import pytest
 
 from flow.results import (
     artifact_key,
+    chart_key,
     check_results_target,
     csv_bytes,
     forecast_key,
     monitor_key,
+    quantiles_key,
     slug,
 )
 
@@ -39,6 +41,18 @@ def test_slug_of_a_name_without_letters_is_an_error() -> None:
 
 def test_forecast_key_is_city_date_run() -> None:
     assert forecast_key("Madrid", date(2021, 2, 10), RUN) == f"madrid/2021-02-10/{RUN}.csv"
+
+
+def test_a_hub_forecast_is_keyed_by_location_and_reference_date_with_its_chart_beside() -> None:
+    key = forecast_key("California", date(2026, 4, 4), RUN)
+    assert key == f"california/2026-04-04/{RUN}.csv"
+    assert chart_key(key) == f"california/2026-04-04/{RUN}.svg"
+    assert forecast_key("all", date(2026, 4, 4), RUN) == f"all/2026-04-04/{RUN}.csv"
+
+
+def test_jhu_quantiles_go_beside_the_seed_shaped_csv() -> None:
+    key = forecast_key("Madrid", date(2021, 2, 10), RUN)
+    assert quantiles_key(key) == f"madrid/2021-02-10/{RUN}.quantiles.csv"
 
 
 def test_monitor_key_separates_monitoring_from_forecasts() -> None:
