@@ -12,6 +12,7 @@ with the same inputs overwrites its output instead of duplicating it.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import tempfile
@@ -36,6 +37,15 @@ _SESSION_FIELDS = (
 )
 # `aws_client_parameters` fields boto3's client takes as they are.
 _CLIENT_FIELDS = ("endpoint_url", "use_ssl", "verify", "api_version")
+# The environment a boto3 client reads when it is built: a change means a new client.
+_CLIENT_ENVIRONMENT = (
+    "AWS_ENDPOINT_URL_S3",
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+)
 
 
 @dataclass(frozen=True)
@@ -80,9 +90,22 @@ def s3_object(uri: str) -> S3Object:
 
 
 def _s3_client(target: S3Object) -> Any:
+    # Building a client loads botocore's service model (hundreds of ms): one per configuration.
+    environment = tuple(os.environ.get(name) for name in _CLIENT_ENVIRONMENT)
+    return _cached_s3_client(
+        tuple(sorted(target.session.items())), tuple(sorted(target.client.items())), environment
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_s3_client(
+    session: tuple[tuple[str, Any], ...],
+    client: tuple[tuple[str, Any], ...],
+    environment: tuple[str | None, ...],
+) -> Any:
     import boto3
 
-    return boto3.session.Session(**target.session).client("s3", **target.client)
+    return boto3.session.Session(**dict(session)).client("s3", **dict(client))
 
 
 def _is_missing(error: Exception) -> bool:
