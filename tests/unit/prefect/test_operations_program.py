@@ -98,3 +98,24 @@ def test_every_taggable_prefect_object_carries_project_stack_and_city(
     assert len(tagged) == 4
     for props in tagged:
         assert set(props["tags"]) >= IDENTITY_TAGS, props["name"]
+
+
+@pytest.mark.parametrize(
+    ("url", "block_type"),
+    [
+        ("https://hooks.slack.com/services/T0/B0/x", "slack-webhook"),
+        ("https://hooks.slack-gov.com/services/T0/B0/x", "slack-webhook"),
+        ("https://hooks.slack.com/triggers/T0/1/x", "custom-webhook"),
+        (
+            "https://prod-01.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/"
+            "invoke?sig=x",
+            "ms-teams-webhook",
+        ),
+        ("https://chat.example.org/hooks/abc", "custom-webhook"),
+        ("http://127.0.0.1:8080/hook", "custom-webhook"),
+    ],
+)
+def test_the_url_picks_the_notification_block_type(url: str, block_type: str) -> None:
+    from infra.specs import alert_block_type
+
+    assert alert_block_type(url) == block_type
