@@ -67,9 +67,10 @@ plan: venv
 	$(PY) -m infra.plan --stack $(STACK) $(PLAN_ARGS)
 
 # The plan of the working tree against the plan at BASE (a git ref), as a diff.
+# DIFF_ARGS="--json" for the diff as a document.
 BASE ?= HEAD
 plan-diff: venv
-	$(PY) -m infra.plan_diff --stack $(STACK) --base '$(BASE)'
+	$(PY) -m infra.plan_diff --stack $(STACK) --base '$(BASE)' $(DIFF_ARGS)
 
 # The cloud path needs the Pulumi CLI and AWS credentials (see README); checked first.
 pulumi-cli:

@@ -101,7 +101,7 @@ def test_dev_plan_is_the_local_process_pool() -> None:
 def test_json_has_the_same_plan_in_a_stable_order() -> None:
     first = plan("--stack", "madrid", "--json", "--now", NOW)
     assert first.returncode == 0, first.stderr
-    assert json.loads(first.stdout) == plan_json("madrid")
+    # A second run, in-process, prints the very same bytes.
     assert first.stdout == json.dumps(plan_json("madrid"), indent=2, sort_keys=True) + "\n"
     document = json.loads(first.stdout)
     assert list(document) == sorted(document)

@@ -6,7 +6,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -39,32 +38,10 @@ def plan_diff(repository: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+TARGET = ["plan-diff", "STACK=madrid", "BASE=HEAD", f"DIFF_ARGS=--now {NOW}"]
+
+
 def test_config_set_of_run_id_and_cron_shows_exactly_those_changes(repository: Path) -> None:
-    result = plan_diff(repository, "--stack", "madrid", "--base", "HEAD", "--json")
-    assert result.returncode == 0, result.stderr
-    diff: dict[str, Any] = json.loads(result.stdout)
-    assert diff["config"] == [
-        {"path": "covid-forecast:runId", "old": OLD_RUN_ID, "new": NEW_RUN_ID},
-        {"path": "covid-forecast:scheduleCron", "old": "0 6 * * *", "new": "30 5 * * *"},
-    ]
-    assert diff["added"] == [] and diff["removed"] == [] and diff["outputs"] == []
-    changed = {entry["urn"].rsplit("::", 1)[-1]: entry["inputs"] for entry in diff["changed"]}
-    run_id = {"path": "parameters.run_id", "old": OLD_RUN_ID, "new": NEW_RUN_ID}
-    assert changed == {
-        "covid-forecast-madrid-covid-prediction": [
-            run_id,
-            {"path": "schedule.cron", "old": "0 6 * * *", "new": "30 5 * * *"},
-        ],
-        # The monitor runs the same model: its run_id follows; its own cron does not change.
-        "covid-forecast-madrid-monitor": [run_id],
-    }
-    assert all(DEPLOYMENT in entry["urn"] for entry in diff["changed"])
-
-
-TARGET = ["plan-diff", "STACK=madrid", "BASE=HEAD"]
-
-
-def test_make_plan_diff_prints_it_readably(repository: Path) -> None:
     result = subprocess.run(
         ["make", "--silent", "--no-print-directory", *MAKE_VENV, *TARGET],
         cwd=repository,
@@ -76,9 +53,17 @@ def test_make_plan_diff_prints_it_readably(repository: Path) -> None:
     assert result.returncode == 0, result.stderr
     lines = [line.strip() for line in result.stdout.splitlines()]
     assert lines[0].startswith("Plan diff of stack 'madrid': HEAD (")
-    assert f"~ covid-forecast:runId: {OLD_RUN_ID} -> {NEW_RUN_ID}" in lines
-    assert "~ schedule.cron: 0 6 * * * -> 30 5 * * *" in lines
-    assert f"~ {DEPLOYMENT} covid-forecast-madrid-covid-prediction" in lines
+    # Every change line, in order: the two config values and what follows from them.
+    assert [line for line in lines if line[:2] in ("~ ", "+ ", "- ")] == [
+        f"~ covid-forecast:runId: {OLD_RUN_ID} -> {NEW_RUN_ID}",
+        "~ covid-forecast:scheduleCron: 0 6 * * * -> 30 5 * * *",
+        f"~ {DEPLOYMENT} covid-forecast-madrid-covid-prediction",
+        f"~ parameters.run_id: {OLD_RUN_ID} -> {NEW_RUN_ID}",
+        "~ schedule.cron: 0 6 * * * -> 30 5 * * *",
+        # The monitor runs the same model: its run_id follows; its own cron does not change.
+        f"~ {DEPLOYMENT} covid-forecast-madrid-monitor",
+        f"~ parameters.run_id: {OLD_RUN_ID} -> {NEW_RUN_ID}",
+    ]
     assert [line for line in lines if line.startswith("next runs:")] == [
         "next runs: Thu 2026-12-03 05:30 CET, Fri 2026-12-04 05:30 CET, Sat 2026-12-05 05:30 CET"
     ]
@@ -172,3 +157,29 @@ def test_removed_resources_and_changed_outputs_are_listed() -> None:
     text = render_diff(diff, "s", "base", "head")
     assert "  - t gone" in text and "  ~ o: 1 -> 2" in text
     assert "0 to add, 0 to change, 1 to remove" in text
+
+
+def test_json_diff_names_each_change_by_urn_and_path() -> None:
+    def plan(run_id: str) -> dict[str, object]:
+        deployment = {
+            "urn": "urn:pulumi:s::p::t::d",
+            "type": "t",
+            "name": "d",
+            "inputs": {"parameters": {"run_id": run_id}},
+        }
+        return {"config": {"runId": run_id}, "resources": [deployment], "outputs": {}}
+
+    document = diff_plans(plan("a"), plan("b")).as_json()
+    assert document == {
+        "config": [{"path": "runId", "old": "a", "new": "b"}],
+        "added": [],
+        "removed": [],
+        "changed": [
+            {
+                "urn": "urn:pulumi:s::p::t::d",
+                "inputs": [{"path": "parameters.run_id", "old": "a", "new": "b"}],
+                "notes": [],
+            }
+        ],
+        "outputs": [],
+    }
