@@ -409,11 +409,17 @@ def test_dependabot_updates_every_pinned_thing_weekly_in_groups() -> None:
 
 def test_dependabot_sees_every_requirements_file_and_dockerfile() -> None:
     directories = {u["package-ecosystem"]: u["directory"] for u in load_dependabot()["updates"]}
-    for requirements in PROJECT_DIR.rglob("requirements*.txt"):
-        if ".venv" in requirements.parts:
-            continue
-        folder = "/" + str(requirements.parent.relative_to(PROJECT_DIR)).removeprefix(".")
-        assert folder.rstrip("/") == directories["pip"].rstrip("/") or folder == "/", requirements
+    tracked = subprocess.run(
+        ["git", "ls-files", "--", "requirements*.txt", "**/requirements*.txt"],
+        cwd=PROJECT_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert "requirements-flow.txt" in tracked
+    for requirements in tracked:  # every one where Dependabot's pip entry looks
+        folder = "/" + str(Path(requirements).parent).removeprefix(".")
+        assert folder.rstrip("/") == directories["pip"].rstrip("/"), requirements
     assert (PROJECT_DIR / directories["docker"].lstrip("/") / "Dockerfile").exists()
     assert (PROJECT_DIR / directories["github-actions"].lstrip("/") / ".github").is_dir()
 
