@@ -46,6 +46,12 @@ class History:
         """One period."""
         return pd.Timedelta(days=PERIOD_DAYS[self.period])
 
+    @property
+    def lags(self) -> np.ndarray:
+        """Periods each location's last date lies before the latest one (0 for most)."""
+        behind = (self.last_dates.max() - self.last_dates) / self.step.to_timedelta64()
+        return np.round(behind.astype("float64")).astype(int)
+
 
 def history_matrix(series: pd.DataFrame, period: Period) -> History:
     """Each location's values on its own period grid (gaps NaN), right-aligned, left-padded."""
@@ -109,13 +115,20 @@ class Forecaster(ABC):
         reference_date: Any,
         horizons: Sequence[int],
         levels: Sequence[float] = QUANTILE_LEVELS,
+        locations: Sequence[str] | None = None,
     ) -> pd.DataFrame:
-        """Quantile forecasts of every location in `series` for `reference_date` + horizons.
+        """Quantile forecasts for `reference_date` + horizons of `locations` (default: every
+        location in `series`).
 
-        Uses all of `series` (the caller truncates it to what was known), anchored at each
-        location's last date. Returns a forecast frame (`flow.series.FORECAST_COLUMNS`).
+        Uses all of `series` (the caller truncates it to what was known; other locations are
+        context a model may pool over), anchored at each location's last date. Returns a
+        forecast frame (`flow.series.FORECAST_COLUMNS`).
         """
         history = history_matrix(series, self.period)
+        if locations is not None:
+            unknown = sorted(set(locations) - set(history.locations))
+            if unknown:
+                raise ValueError(f"no data for location(s) {unknown} in the series to forecast")
         reference = pd.Timestamp(reference_date)
         level_array = np.asarray(levels, dtype="float64")
         horizon_array = np.asarray(list(horizons), dtype=int)
@@ -132,9 +145,12 @@ class Forecaster(ABC):
                     values[i, j] = ahead[i, step - 1]
                 else:
                     values[i, j] = _observed(history, i, step)
-        return _forecast_frame(
+        frame = _forecast_frame(
             history.locations, reference, self.target, horizon_array, targets, level_array, values
         )
+        if locations is None:
+            return frame
+        return frame[frame["location"].isin(list(locations))].reset_index(drop=True)
 
 
 def _observed(history: History, row: int, step: int) -> float:

@@ -5,7 +5,10 @@ revision is not a negative number of new cases, and the log scale needs v >= 0):
 
 - level   l_t = mean of the last `season` periods (7 for daily data, so weekend gaps and Monday
           catch-ups do not move it; 1 for weekly data), on the log scale z_t = log(l_t + offset);
-- trend   b_t = (z_t - z_{t-window}) / window, damped: z_{t+s} = z_t + b_t (phi + ... + phi^s);
+- trend   b_t = (z_t - z_{t-window}) / window, pooled: moved a share `pooling` toward the
+          median of every location's b on the same date (a wave is shared; one location's
+          latest change is noisy), then damped: z_{t+s} = z_t + b_t (phi + ... + phi^s), with
+          `phi_down` for a falling trend (declines after a peak last; rises get cut off);
 - shape   (daily) each weekday's share of the last `profile_weeks` weeks' counts, so a region
           that reports nothing on Sundays is forecast 0 on Sundays;
 - point   p = season x (exp(z_{t+s}) - offset) x share(weekday);
@@ -20,11 +23,14 @@ revision is not a negative number of new cases, and the log scale needs v >= 0):
 
 `fit` learns the pooled spread and the standardised residual quantiles; the rest are settings
 chosen by rolling-origin backtest on data up to 2026-03-28 (docs/benchmarks.md, "Forecast
-skill"). Everything here is numpy and pandas, at training as at prediction.
+skill"). Everything here is numpy and pandas, at training as at prediction. Because of the
+pooled trend, forecast a location from a series holding every location (`predict`'s
+`locations` picks the ones to return).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,8 +48,24 @@ from flow.series import QUANTILE_LEVELS, Period
 SEASON = {"day": 7, "week": 1}
 # Settings per period, chosen by backtest (see the module docstring).
 SETTINGS: dict[str, dict[str, Any]] = {
-    "week": {"offset": 1.0, "window": 1, "phi": 0.5, "profile_weeks": 0, "scale_window": 13},
-    "day": {"offset": 1.0, "window": 7, "phi": 0.9, "profile_weeks": 2, "scale_window": 21},
+    "week": {
+        "offset": 1.0,
+        "window": 1,
+        "phi": 0.5,
+        "phi_down": 0.7,
+        "pooling": 0.6,
+        "profile_weeks": 0,
+        "scale_window": 13,
+    },
+    "day": {
+        "offset": 1.0,
+        "window": 7,
+        "phi": 0.9,
+        "phi_down": 0.9,
+        "pooling": 0.6,
+        "profile_weeks": 2,
+        "scale_window": 21,
+    },
 }
 # Residual quantiles are fitted for this many steps; further steps widen as sqrt(steps).
 FIT_STEPS = {"day": 10, "week": 5}
@@ -67,22 +89,32 @@ class DefaultForecaster(Forecaster):
         phi: float,
         profile_weeks: int,
         scale_window: int = 0,
+        phi_down: float | None = None,
+        pooling: float = 0.0,
         pooled_scale: float = 1.0,
         levels: list[float] | None = None,
         residual_quantiles: list[list[float]] | None = None,
     ) -> None:
         super().__init__(period, target)
-        if offset <= 0 or window < 1 or not 0 <= phi <= 1 or profile_weeks < 0:
+        damping = [phi] if phi_down is None else [phi, phi_down]
+        if (
+            offset <= 0
+            or window < 1
+            or not all(0 <= value <= 1 for value in [*damping, pooling])
+            or profile_weeks < 0
+        ):
             raise ValueError(
                 f"bad default-model settings offset={offset} window={window} phi={phi} "
-                f"profile_weeks={profile_weeks}: need offset > 0, window >= 1, 0 <= phi <= 1, "
-                "profile_weeks >= 0"
+                f"phi_down={phi_down} pooling={pooling} profile_weeks={profile_weeks}: need "
+                "offset > 0, window >= 1, phi, phi_down and pooling in 0..1, profile_weeks >= 0"
             )
         self.offset = float(offset)
         self.window = int(window)
         self.phi = float(phi)
         self.profile_weeks = int(profile_weeks)
         self.scale_window = int(scale_window)
+        self.phi_down = float(self.phi if phi_down is None else phi_down)
+        self.pooling = float(pooling)
         self.pooled_scale = float(pooled_scale)
         self.levels = np.asarray(levels if levels is not None else QUANTILE_LEVELS, dtype="float64")
         self.residual_quantiles = (
@@ -104,6 +136,8 @@ class DefaultForecaster(Forecaster):
             "phi": self.phi,
             "profile_weeks": self.profile_weeks,
             "scale_window": self.scale_window,
+            "phi_down": self.phi_down,
+            "pooling": self.pooling,
             "pooled_scale": self.pooled_scale,
             "levels": self.levels.tolist(),
             "residual_quantiles": self.residual_quantiles.tolist(),
@@ -111,18 +145,24 @@ class DefaultForecaster(Forecaster):
 
     # -- point forecasts -------------------------------------------------------------------
 
-    def _points(self, values: np.ndarray, steps: int) -> np.ndarray:
+    def _points(self, values: np.ndarray, steps: int, lags: np.ndarray) -> np.ndarray:
         """Point forecasts from every origin (locations x origins x steps); NaN where the
         history before an origin is too short, `_SILENT` (< 0) on a weekday the location does
-        not report. Origin t uses columns ..t only."""
+        not report. Origin t uses columns ..t only (of every location, for the pooled trend);
+        `lags` says how many periods each row's last column lies before the latest one."""
         counts = np.clip(values, 0.0, None)
         season = self.season
         level = _trailing_mean(counts, season)
         z = np.log(level + self.offset)
         slope = np.full_like(z, np.nan)
         slope[:, self.window :] = (z[:, self.window :] - z[:, : -self.window]) / self.window
-        damping = np.cumsum(self.phi ** np.arange(1, steps + 1))
-        z_ahead = z[:, :, None] + slope[:, :, None] * damping[None, None, :]
+        if self.pooling > 0:
+            common = _calendar_median(slope, lags)
+            pooled = (1 - self.pooling) * slope + self.pooling * common
+            slope = np.where(np.isnan(common), slope, pooled)
+        phi = np.where(slope < 0, self.phi_down, self.phi)
+        damping = np.cumsum(phi[:, :, None] ** np.arange(1, steps + 1)[None, None, :], axis=2)
+        z_ahead = z[:, :, None] + slope[:, :, None] * damping
         points = season * (np.exp(z_ahead) - self.offset)
         points = np.clip(points, 0.0, None)
         if season > 1 and self.profile_weeks > 0:
@@ -191,7 +231,7 @@ class DefaultForecaster(Forecaster):
         history = history_matrix(series, self.period)
         steps = steps or FIT_STEPS[self.period]
         actual = np.clip(history.values, 0.0, None)
-        points = self._points(history.values, steps)
+        points = self._points(history.values, steps, history.lags)
         one_step = self._log_residuals(actual, points, 1)
         if np.count_nonzero(~np.isnan(one_step)) < MIN_RESIDUALS:
             raise InsufficientHistoryError(
@@ -228,7 +268,7 @@ class DefaultForecaster(Forecaster):
         else:
             spread = self._spread(steps)
         values = _filled(history.values)
-        every_origin = self._points(values, steps)
+        every_origin = self._points(values, steps, history.lags)
         scales = self._scales(np.clip(values, 0.0, None), every_origin)[:, -1]
         points = every_origin[:, -1, :]
         if np.isnan(points).any():
@@ -262,6 +302,22 @@ def _trailing_mean(values: np.ndarray, span: int) -> np.ndarray:
     window_invalid[:, span:] = window_invalid[:, span:] - window_invalid[:, :-span]
     out[window_invalid > 0] = np.nan
     return out / span
+
+
+def _calendar_median(values: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """Per row and column, the median over every row of the value on the same calendar date
+    (rows are right-aligned on their own last date, `lags` periods before the latest)."""
+    n_rows, width = values.shape
+    most = int(lags.max()) if len(lags) else 0
+    calendar = np.full((n_rows, width + most), np.nan)
+    starts = most - lags
+    for row in range(n_rows):
+        calendar[row, starts[row] : starts[row] + width] = values[row]
+    with warnings.catch_warnings():
+        # A date no location has a value for yet is NaN, as it should be.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        medians = np.nanmedian(calendar, axis=0)
+    return np.stack([medians[start : start + width] for start in starts])
 
 
 def _filled(values: np.ndarray) -> np.ndarray:

@@ -150,3 +150,33 @@ def test_beats_the_baseline_on_the_weekday_pattern_out_of_sample() -> None:
 def test_too_short_a_series_is_refused_with_what_it_needs() -> None:
     with pytest.raises(ValueError, match="needs a longer series"):
         train_forecaster(weekday_series(weeks=1), "default")
+
+
+def test_the_trend_is_pooled_across_locations_and_locations_picks_the_rows() -> None:
+    weeks = pd.date_range(end="2026-03-28", periods=30, freq="7D")
+    rng = np.random.default_rng(9)
+    rising = [
+        pd.DataFrame(
+            {
+                "location": f"{i:02d}",
+                "date": weeks,
+                "value": np.round(200 * 1.15 ** np.arange(30) * rng.lognormal(0, 0.05, 30)),
+            }
+        )
+        for i in range(6)
+    ]
+    flat = pd.DataFrame({"location": "99", "date": weeks, "value": np.full(30, 1000.0)})
+    series = pd.concat([*rising, flat], ignore_index=True)
+    forecaster = train_forecaster(series, "default")
+    alone = forecaster.predict(flat, "2026-04-04", (0, 1))
+    together = forecaster.predict(series, "2026-04-04", (0, 1), locations=["99"])
+    median = together[together["output_type_id"] == 0.5]["value"].to_numpy()
+    # Beside rising locations the flat one is expected to rise more than on its own.
+    alone_median = alone[alone["output_type_id"] == 0.5]["value"].to_numpy()
+    assert (median > 1.03 * alone_median).all()
+    everyone = forecaster.predict(series, "2026-04-04", (0, 1))
+    pd.testing.assert_frame_equal(
+        together, everyone[everyone["location"] == "99"].reset_index(drop=True)
+    )
+    with pytest.raises(ValueError, match=r"no data for location\(s\) \['XX'\]"):
+        forecaster.predict(series, "2026-04-04", (0,), locations=["XX"])
