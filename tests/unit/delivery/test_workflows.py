@@ -7,6 +7,7 @@ would go wrong at run time, and execute the workflows' own shell steps where the
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -516,7 +517,11 @@ class TestOfflinePlanJob:
             assert f"Plan of stack {stack!r}" in result.stdout
         text = summary.read_text()
         assert [line[4:] for line in text.splitlines() if line.startswith("### ")] == stacks
-        assert f"~ covid-forecast:runId: 3f6c2b9a8d7e4f1a9b0c5d2e7f8a1b3c -> {'ab' * 16}" in text
+        change = f"~ covid-forecast:runId: 3f6c2b9a8d7e4f1a9b0c5d2e7f8a1b3c -> {'ab' * 16}"
+        assert html.escape(change) in text
         assert text.count("No changes") == len(stacks) - 1
         # Only the diffs are posted: not the plans themselves.
         assert "Plan of stack" not in text and "Resources: " not in text
+        # A fork's values are text on the page: escaped inside <pre>, never markup.
+        assert text.count("<pre>") == text.count("</pre>") == len(stacks)
+        assert "Plan diff of stack &#x27;madrid&#x27;" in text
