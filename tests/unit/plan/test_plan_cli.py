@@ -167,3 +167,30 @@ def test_an_unknown_stack_names_the_stacks_there_are() -> None:
     result = plan("--stack", "atlantis")
     assert result.returncode == 1
     assert "Pulumi.atlantis.yaml" in result.stderr and "madrid" in result.stderr
+
+
+def _can_isolate_network() -> bool:
+    probe = ["unshare", "--net", "--map-root-user", "true"]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=10, check=False).returncode == 0
+    except FileNotFoundError:
+        return False
+
+
+MADRID = ["--stack", "madrid", "--now", NOW]
+
+
+@pytest.mark.skipif(not _can_isolate_network(), reason="no unprivileged network namespace here")
+def test_plan_needs_no_network_and_no_credentials() -> None:
+    # A network namespace with no interface at all, and an environment with nothing in it.
+    result = subprocess.run(
+        ["unshare", "--net", "--map-root-user", sys.executable, "-m", "infra.plan", *MADRID],
+        cwd=PROJECT_DIR,
+        env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "deployment  covid-prediction/madrid" in result.stdout
