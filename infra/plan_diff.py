@@ -210,8 +210,11 @@ def plan_at(commit: str, stack: str, now: datetime) -> dict[str, Any] | None:
     """The plan of `stack` as committed at `commit`; None when the stack has no file there."""
     with tempfile.TemporaryDirectory(prefix="covid-forecast-plan-base-") as folder:
         root = Path(folder)
-        with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", commit))) as tar:
-            tar.extractall(root, filter="data")
+        try:
+            with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", commit))) as tar:
+                tar.extractall(root, filter="data")  # nothing outside the folder, no devices
+        except tarfile.TarError as error:
+            raise BaseUnavailableError(f"cannot unpack {commit[:12]}: {error}") from None
         if not (root / f"Pulumi.{stack}.yaml").exists():
             return None
         (root / "infra").mkdir(exist_ok=True)
