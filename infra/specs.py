@@ -31,6 +31,23 @@ SET_WORKING_DIRECTORY = "prefect.deployments.steps.set_working_directory"
 FLOW_RUN_COMMAND = "python -m flow.engine"
 # Flow-run events that mean a forecast did not produce its result.
 FAILED_RUN_EVENTS = ("prefect.flow-run.Crashed", "prefect.flow-run.Failed")
+# A run starts (or restarts after a retry) running ...
+RUN_STARTED_EVENTS = ("prefect.flow-run.Running", "prefect.flow-run.Retrying")
+# ... and is no longer stuck once one of these happens. State changes only: a wildcard would
+# also match the heartbeat events a hung run's process keeps sending.
+RUN_MOVED_ON_EVENTS = tuple(
+    f"prefect.flow-run.{state}"
+    for state in (
+        "AwaitingRetry",
+        "Cancelled",
+        "Cancelling",
+        "Completed",
+        "Crashed",
+        "Failed",
+        "Paused",
+        "Suspended",
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -339,8 +356,8 @@ def stuck_automation_spec(
         "tags": prefect_tags(config),
         "trigger": {
             "posture": "Proactive",
-            "after": ["prefect.flow-run.Running"],
-            "expect": ["prefect.flow-run.*"],
+            "after": list(RUN_STARTED_EVENTS),
+            "expect": list(RUN_MOVED_ON_EVENTS),
             **_deployment_match(config, deployments),
             "threshold": 1,
             "within": config.stuck_after_minutes * 60,

@@ -57,7 +57,10 @@ def test_failed_runs_notify_through_a_slack_block_holding_the_url_as_a_secret(
 def test_stuck_runs_are_cancelled_after_the_configured_minutes(alerted: ProgramRun) -> None:
     stuck = automations(alerted)["covid-forecast-madrid-forecast-stuck"]
     assert stuck["trigger"]["posture"] == "Proactive"
-    assert stuck["trigger"]["after"] == ["prefect.flow-run.Running"]
+    assert stuck["trigger"]["after"] == ["prefect.flow-run.Running", "prefect.flow-run.Retrying"]
+    # Only state changes end the wait: heartbeats of a hung run must not keep it alive.
+    assert "prefect.flow-run.Completed" in stuck["trigger"]["expect"]
+    assert not [e for e in stuck["trigger"]["expect"] if e.endswith(("*", "heartbeat"))]
     assert stuck["trigger"]["within"] == 60 * 60
     assert [a["type"] for a in stuck["actions"]] == ["cancel-flow-run", "send-notification"]
 
