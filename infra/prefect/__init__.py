@@ -11,7 +11,7 @@
                           "schedule": {"cron": "0 6 * * *", "timezone": "Europe/Madrid"}})
     Automation("stuck", {"name": "madrid stuck",
                          "trigger": {"posture": "Proactive", "after": ["prefect.flow-run.Running"],
-                                     "expect": ["prefect.flow-run.*"], "within": 3600,
+                                     "expect": ["prefect.flow-run.Completed"], "within": 3600,
                                      "match": {"prefect.resource.id": "prefect.flow-run.*"},
                                      "for_each": ["prefect.resource.id"]},
                          "actions": [{"type": "cancel-flow-run"}]})
