@@ -206,3 +206,37 @@ def test_a_flow_run_job_variable_carrying_the_key_is_refused() -> None:
 
     found = by_policy(analyze(run_under_mocks(program)))
     assert set(found) == {"no-prefect-credential-in-environment"}
+
+
+def test_a_first_preview_with_unknown_values_fails_no_policy() -> None:
+    """On a fresh stack, policy documents and bucket ids are unknown during `pulumi preview`:
+    the pack must neither fail on them nor guess; it says it could not check them yet."""
+    from dataclasses import replace
+
+    from pulumi.runtime.rpc import UNKNOWN
+
+    unknown_inputs = {
+        "aws:iam/rolePolicy:RolePolicy": "policy",
+        "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": "bucket",
+        "aws:ecs/taskDefinition:TaskDefinition": "containerDefinitions",
+    }
+    registrations = record_stack("madrid")
+    previewed = []
+    for resource in registrations.resources:
+        if resource.type_ in unknown_inputs:
+            properties = type(resource.properties)()
+            properties.CopyFrom(resource.properties)
+            properties[unknown_inputs[resource.type_]] = UNKNOWN
+            resource = replace(resource, properties=properties)
+        previewed.append(resource)
+    violations = analyze(Registrations(previewed))
+    assert [v for v in violations if v.mandatory] == []
+    skipped = {v.policy for v in violations}
+    # The documents and container definitions could not be read yet; the bucket's public
+    # access block is still found through its dependency on the bucket.
+    assert skipped == {
+        "no-action-star",
+        "no-pass-role-on-star",
+        "no-prefect-credential-in-environment",
+    }
+    assert all("during preview" in v.message for v in violations)
