@@ -57,26 +57,19 @@ def history_matrix(series: pd.DataFrame, period: Period) -> History:
     """Each location's values on its own period grid (gaps NaN), right-aligned, left-padded."""
     if series.empty:
         raise ValueError("cannot forecast from an empty series: no location has any data")
-    step = pd.Timedelta(days=PERIOD_DAYS[period])
-    ordered = series.sort_values(["location", "date"], kind="stable")
-    dates = pd.to_datetime(ordered["date"])
-    last = dates.groupby(ordered["location"].to_numpy()).transform("max")
-    back = ((last - dates) / step).to_numpy()
-    if not np.allclose(back, np.round(back)):
+    step_ns = PERIOD_DAYS[period] * 86_400 * 10**9
+    codes, locations = pd.factorize(series["location"], sort=True)
+    dates = pd.to_datetime(series["date"]).to_numpy(dtype="datetime64[ns]").view("int64")
+    last = np.full(len(locations), np.iinfo("int64").min)
+    np.maximum.at(last, codes, dates)
+    back_ns = last[codes] - dates
+    if np.any(back_ns % step_ns):
         raise ValueError(f"series dates are not on a {period} grid; expected one row per {period}")
-    back = np.round(back).astype(int)
-    codes, locations = pd.factorize(ordered["location"], sort=True)
+    back = back_ns // step_ns
     width = int(back.max()) + 1
     values = np.full((len(locations), width), np.nan)
-    values[codes, width - 1 - back] = ordered["value"].to_numpy(dtype="float64")
-    last_dates = (
-        pd.Series(last.to_numpy())
-        .groupby(codes)
-        .max()
-        .sort_index()
-        .to_numpy(dtype="datetime64[ns]")
-    )
-    return History(np.asarray(locations, dtype=object), last_dates, values, period)
+    values[codes, width - 1 - back] = series["value"].to_numpy(dtype="float64")
+    return History(np.asarray(locations, dtype=object), last.view("datetime64[ns]"), values, period)
 
 
 class Forecaster(ABC):

@@ -215,11 +215,9 @@ class DefaultForecaster(Forecaster):
         # A one-step forecast made at t is known at t + 1: shift onto the origin that knows it.
         known = np.full(actual.shape, np.nan)
         known[:, 1:] = one_step[:, :-1]
-        squares = pd.DataFrame(known**2).T
         window = self.scale_window or actual.shape[1]
-        total = squares.rolling(window, min_periods=1).sum().T.to_numpy()
-        count = squares.notna().astype(float).rolling(window, min_periods=1).sum().T.to_numpy()
-        total = np.nan_to_num(total)
+        total = _trailing_sum(np.nan_to_num(known**2), window)
+        count = _trailing_sum((~np.isnan(known)).astype("float64"), window)
         prior = SCALE_PRIOR * self.pooled_scale**2
         return np.asarray(np.sqrt((total + prior) / (count + SCALE_PRIOR)) / self.pooled_scale)
 
@@ -302,6 +300,14 @@ def _trailing_mean(values: np.ndarray, span: int) -> np.ndarray:
     window_invalid[:, span:] = window_invalid[:, span:] - window_invalid[:, :-span]
     out[window_invalid > 0] = np.nan
     return out / span
+
+
+def _trailing_sum(values: np.ndarray, span: int) -> np.ndarray:
+    """Sum of the last `span` columns (fewer at the start) at each column."""
+    cumulative = np.cumsum(values, axis=1)
+    out = cumulative.copy()
+    out[:, span:] -= cumulative[:, :-span]
+    return out
 
 
 def _calendar_median(values: np.ndarray, lags: np.ndarray) -> np.ndarray:
