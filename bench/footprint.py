@@ -10,7 +10,8 @@ files of its requirements' closure in this `.venv`. The dev environment is this 
 `.venv`, summed file by file on disk.
 
 The cold imports and the forecast run use the flow image's environment. The forecast run is a
-real deployment of `covid-prediction` on the benchmark's Prefect server: one flow run, started
+real deployment of `covid-prediction` on the benchmark's Prefect server (generated sample
+reports, a model trained on them by `train` in this process): one flow run, started
 with the pool's command (`python -m flow.engine`) by that environment's interpreter from the
 repository root; its peak RSS is the child's own `ru_maxrss` (`os.wait4`).
 """
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+from datetime import date
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -54,6 +56,10 @@ INSTALLS = {
 BOOTSTRAP = {"pip", "setuptools"}
 # What the flow image must not carry: Prefect's server stack and scikit-learn's model loading.
 UNWANTED_IN_FLOW = ("scipy", "scikit-learn", "skops", "sqlalchemy", "alembic", "prefect-aws")
+# The forecast run's data: generated JHU-style daily reports (flow.sample), as the flow
+# integration tests use: first report, last training day, the run's as_of, last report.
+SAMPLE_DAYS = (date(2021, 1, 1), date(2021, 2, 5), date(2021, 2, 10), date(2021, 2, 15))
+FORECAST_REGION = ("Madrid", "Spain")
 IMPORTS = {
     "interpreter alone": "pass",
     "import prefect": "import prefect",
@@ -193,8 +199,8 @@ def forecast_run(python: Path, workdir: Path) -> dict[str, Any]:
     """One `covid-prediction` flow run of a real deployment, started as the ECS task starts it."""
     from prefect.client.orchestration import get_client
 
-    from bench.flow_run import _data
     from flow.flows import train
+    from flow.sample import write_sample_reports
     from infra.specs import (
         FLOW_RUN_COMMAND,
         PREDICTION_ENTRYPOINT,
@@ -202,27 +208,29 @@ def forecast_run(python: Path, workdir: Path) -> dict[str, Any]:
         SET_WORKING_DIRECTORY,
     )
 
-    data = _data(workdir)
+    reports = workdir / "jhu"
+    write_sample_reports(reports, SAMPLE_DAYS[0], SAMPLE_DAYS[3])
+    template = str(reports / "{date:%m-%d-%Y}.csv")
     artifacts = workdir / "artifacts"
     run_id = str(
         train(
-            start=data["train"][0],
-            end=data["train"][1],
-            data_url=data["train_url"],
+            start=SAMPLE_DAYS[0],
+            end=SAMPLE_DAYS[1],
+            data_url=template,
             tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
             artifact_location=artifacts.as_uri(),
         )
     )
-    region, country = data["regions"][0]
+    region, country = FORECAST_REGION
     parameters = {
         "prov_st": region,
         "country": country,
         "run_id": run_id,
-        "as_of": data["as_of"].isoformat(),
+        "as_of": SAMPLE_DAYS[2].isoformat(),
         # The image's MLflow client has no SQL tracking store: the artifact-root search.
         "artifact_root": str(artifacts),
         "results_uri": str(workdir / "results"),
-        "data_url": data["forecast_url"],
+        "data_url": template,
     }
     with get_client(sync_client=True) as client:
         deployment_id = client.create_deployment(
