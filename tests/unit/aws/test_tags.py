@@ -106,3 +106,12 @@ def test_a_module_s_own_tags_are_kept_and_the_identity_tags_win() -> None:
         "project": "covid-forecast",
     }
     assert result.props["name"] == "q"
+
+
+def test_the_prefect_objects_carry_the_same_identity(madrid: ProgramRun) -> None:
+    cluster_tags = madrid.one("aws:ecs/cluster:Cluster").inputs["tags"]
+    pairs = {f"{key}:{value}" for key, value in cluster_tags.items()}
+    deployments = madrid.dynamic("Deployment")
+    assert deployments
+    for deployment in deployments:
+        assert pairs <= set(deployment["tags"]), deployment["name"]
