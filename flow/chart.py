@@ -100,6 +100,7 @@ def _panel(
     forecast: pd.DataFrame,
     left: float,
     top: float,
+    panel_width: float,
 ) -> list[str]:
     past = history.sort_values("date")
     dates_past = pd.to_datetime(past["date"])
@@ -113,7 +114,7 @@ def _panel(
     day = [(d - origin).days for d in all_dates]
     highest = max([*past["value"].astype(float), *bands[0.975].fillna(0.0), 1.0])
     ticks = nice_ticks(highest * 1.05)
-    plot_w = PANEL_WIDTH - _MARGIN_LEFT - _MARGIN_RIGHT
+    plot_w = panel_width - _MARGIN_LEFT - _MARGIN_RIGHT
     plot_h = PANEL_HEIGHT - _MARGIN_TOP - _MARGIN_BOTTOM
     scale = _Scale(
         min(day), max(day), ticks[-1], left + _MARGIN_LEFT, top + _MARGIN_TOP, plot_w, plot_h
@@ -206,7 +207,9 @@ def fan_chart_svg(
     chosen, left_out = choose_locations(history, forecast, max_panels)
     columns = min(COLUMNS, len(chosen))
     rows = math.ceil(len(chosen) / columns)
-    width = columns * PANEL_WIDTH
+    # The chart is always two panels wide: a single location gets one wide panel.
+    width = COLUMNS * PANEL_WIDTH
+    panel_width = width / columns
     height = _HEADER + rows * PANEL_HEIGHT + 22
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -217,7 +220,7 @@ def fan_chart_svg(
     forecast = forecast.assign(location=forecast["location"].astype(str))
     history = history.assign(location=history["location"].astype(str))
     for index, location in enumerate(chosen):
-        left = (index % columns) * PANEL_WIDTH
+        left = (index % columns) * panel_width
         top = _HEADER + (index // columns) * PANEL_HEIGHT
         past = history[history["location"] == location].sort_values("date").tail(history_periods)
         out += _panel(
@@ -227,6 +230,7 @@ def fan_chart_svg(
             forecast[forecast["location"] == location],
             left,
             top,
+            panel_width,
         )
     legend_y = height - 8
     legend = [

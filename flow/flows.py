@@ -167,21 +167,20 @@ def _forecast_hub_week(
     logger.info("Forecasting %s: %s", name, week.describe())
     # cast: pandas is untyped here, so mypy takes the task's Any result for a coroutine.
     series = cast(pd.DataFrame, load_source_series("covidhub", url, week.data_week))
+    # Every location stays as context: the default model pools the recent trend across them.
+    context = series
     series = series[series["location"].isin(locations)].reset_index(drop=True)
     # Checked before the model is loaded: a run without the week it needs fails fast.
     check_latest_week(series, locations, week)
     model = model_ref.load()
     _require_quantile_model(model, model_ref.run_id, "week", "covidhub")
-    forecast = model.predict(series, week.reference_date, week.horizons)
+    forecast = model.predict(context, week.reference_date, week.horizons, locations=locations)
     content = hub_csv_bytes(forecast)
     check_hub_csv(content, source=f"the forecast of {name}", reference=week.reference_date)
     key = forecast_key(name, week.reference_date, model_ref.run_id)
     location = results.write(key, content)
     names = {loc.code: loc.name for loc in HUB_LOCATIONS}
-    title = (
-        f"{name}: weekly COVID-19 hospital admissions, reference date "
-        f"{week.reference_date.isoformat()} (model {model_ref.run_id[:8]})"
-    )
+    title = f"{name}: weekly COVID-19 hospital admissions, reference date {week.reference_date}"
     chart = fan_chart_svg(series, forecast, names=names, title=title)
     chart_location = results.write(chart_key(key), chart.encode("utf-8"))
     summary = quantile_summary(forecast, names)
@@ -205,7 +204,7 @@ def _forecast_hub_week(
         f"`{model_ref.run_id}`): median and 50%/95% intervals, whole counts. Hub file: "
         f"`{location}`",
     )
-    _publish_chart(name, chart, chart_location, title)
+    _publish_chart(name, chart, chart_location, title, model_ref.run_id)
     return location
 
 
@@ -270,13 +269,15 @@ def _jhu_quantiles(
         for p, c in zip(region["Province_State"], region["Country_Region"], strict=True)
     ]
     series = cast(pd.DataFrame, load_source_series("jhu-daily", url, data_day, count=count))
+    # Every region stays as context: the default model pools the recent trend across them.
+    context = series
     series = series[series["location"].isin(labels)].reset_index(drop=True)
-    forecast = model.predict(series, data_day, JHU_HORIZONS)
+    forecast = model.predict(context, data_day, JHU_HORIZONS, locations=labels)
     results.write(quantiles_key(key), csv_bytes(hub_table(forecast)))
-    title = f"{labels[0]}: daily new {count} (model {model_ref.run_id[:8]})"
+    title = f"{labels[0]}: daily new {count}, from the report of {data_day}"
     chart = fan_chart_svg(series, forecast, title=title)
     chart_location = results.write(chart_key(key), chart.encode("utf-8"))
-    _publish_chart(labels[0], chart, chart_location, title)
+    _publish_chart(labels[0], chart, chart_location, title, model_ref.run_id)
     return seed_shaped_from_quantiles(
         region, labels, data_day, forecast, model_ref.run_id, model.target
     )
@@ -291,13 +292,13 @@ def _require_quantile_model(model: Any, run_id: str, period: str, source: str) -
         )
 
 
-def _publish_chart(name: str, chart: str, location: str, title: str) -> None:
+def _publish_chart(name: str, chart: str, location: str, title: str, run_id: str) -> None:
     """The fan chart as a markdown artifact: the image inline, and where the SVG file is."""
     encoded = base64.b64encode(chart.encode("utf-8")).decode("ascii")
     create_markdown_artifact(
         markdown=(
             f"### {title}\n\n![fan chart](data:image/svg+xml;base64,{encoded})\n\n"
-            f"History, median and 50%/95% intervals. SVG: `{location}`\n"
+            f"History, median and 50%/95% intervals of model `{run_id}`. SVG: `{location}`\n"
         ),
         key=artifact_key("covid-forecast-chart", name),
         description=f"Fan chart of the forecast for {name}",

@@ -27,6 +27,18 @@ from flow.hub import hub_day, latest_complete_week, reference_date
 from flow.locations import HUB_LOCATIONS
 
 SAMPLE_HUB_EPOCH = date(2024, 11, 9)
+# Rough populations (millions, US Census 2020, rounded) so each location's counts have a
+# realistic size: about 15 weekly admissions per million people between waves.
+POPULATION_MILLIONS = {
+    "AL": 5.0, "AK": 0.7, "AZ": 7.2, "AR": 3.0, "CA": 39.5, "CO": 5.8, "CT": 3.6, "DE": 1.0,
+    "DC": 0.7, "FL": 21.5, "GA": 10.7, "HI": 1.5, "ID": 1.8, "IL": 12.8, "IN": 6.8, "IA": 3.2,
+    "KS": 2.9, "KY": 4.5, "LA": 4.7, "ME": 1.4, "MD": 6.2, "MA": 7.0, "MI": 10.1, "MN": 5.7,
+    "MS": 3.0, "MO": 6.2, "MT": 1.1, "NE": 2.0, "NV": 3.1, "NH": 1.4, "NJ": 9.3, "NM": 2.1,
+    "NY": 20.2, "NC": 10.4, "ND": 0.8, "OH": 11.8, "OK": 4.0, "OR": 4.2, "PA": 13.0, "RI": 1.1,
+    "SC": 5.1, "SD": 0.9, "TN": 6.9, "TX": 29.1, "UT": 3.3, "VT": 0.6, "VA": 8.6, "WA": 7.7,
+    "WV": 1.8, "WI": 5.9, "WY": 0.6, "PR": 3.3,
+}  # fmt: skip
+_ADMISSIONS_PER_MILLION = 15.0
 HEADER = ("state", "target_end_date", "value", "location")
 DEFAULT_SEED = 11
 _WEEK = timedelta(days=7)
@@ -37,11 +49,11 @@ def latest_sample_week(today: date) -> date:
     return latest_complete_week(reference_date(today))
 
 
-def _weekly_counts(location_index: int, weeks: int, seed: int) -> np.ndarray:
+def _weekly_counts(location_index: int, millions: float, weeks: int, seed: int) -> np.ndarray:
     """`weeks` weekly admissions of one location from the epoch (one generator per location,
     drawn in week order: a longer range only appends draws)."""
     rng = np.random.default_rng([seed, location_index])
-    size = rng.lognormal(mean=4.5, sigma=0.9)
+    size = millions * _ADMISSIONS_PER_MILLION * rng.lognormal(mean=0.0, sigma=0.3)
     phase = rng.uniform(-3.0, 3.0)
     noise = rng.lognormal(mean=0.0, sigma=0.12, size=weeks)
     t = np.arange(weeks, dtype="float64")
@@ -61,7 +73,10 @@ def sample_admissions(end: date, seed: int = DEFAULT_SEED) -> list[tuple[str, da
     weeks = (end - SAMPLE_HUB_EPOCH).days // 7 + 1
     days = [SAMPLE_HUB_EPOCH + i * _WEEK for i in range(weeks)]
     parts = [loc for loc in HUB_LOCATIONS if loc.code != "US"]
-    counts = {loc.code: _weekly_counts(i, weeks, seed) for i, loc in enumerate(parts, start=1)}
+    counts = {
+        loc.code: _weekly_counts(i, POPULATION_MILLIONS[loc.usps], weeks, seed)
+        for i, loc in enumerate(parts, start=1)
+    }
     counts["US"] = np.sum(list(counts.values()), axis=0)
     rows = []
     for loc in sorted(HUB_LOCATIONS, key=lambda item: item.usps):
