@@ -24,7 +24,7 @@ from bench.measure import REPETITIONS, seconds
 from bench.server import point_prefect_at, prefect_server
 from infra.config import PROJECT_DIR
 
-NAMES = ("footprint", "scale", "reliability", "plan", "churn", "flow_run")
+NAMES = ("footprint", "scale", "reliability", "plan", "skill", "churn", "flow_run")
 # footprint: its forecast run is a real deployment run on the server.
 NEEDS_SERVER = ("footprint", "churn", "flow_run")
 RESULTS = PROJECT_DIR / "bench" / "results.json"
@@ -35,7 +35,7 @@ def _benchmarks(
     args: argparse.Namespace, workdir: Path
 ) -> dict[str, tuple[Callable[..., dict[str, Any]], Callable[[dict[str, Any]], list[str]]]]:
     """name -> (run(api_url), lines(result)); imported only now, after Prefect is pointed."""
-    from bench import churn, flow_run, footprint, plan, reliability, scale
+    from bench import churn, flow_run, footprint, plan, reliability, scale, skill
 
     reps = args.repetitions
     return {
@@ -44,6 +44,7 @@ def _benchmarks(
             footprint.lines,
         ),
         "scale": (lambda _url: scale.run(), scale.lines),
+        "skill": (lambda _url: skill.run(reps), skill.lines),
         "reliability": (lambda _url: reliability.run(workdir / "reliability"), reliability.lines),
         "plan": (lambda _url: plan.run(reps), plan.lines),
         "churn": (lambda url: churn.run(url, workdir / "churn", reps), churn.lines),

@@ -217,6 +217,7 @@ def forecast_run(python: Path, workdir: Path) -> dict[str, Any]:
             start=SAMPLE_DAYS[0],
             end=SAMPLE_DAYS[1],
             data_url=template,
+            model="seed",
             tracking_uri=f"sqlite:///{workdir / 'mlflow.db'}",
             artifact_location=artifacts.as_uri(),
         )

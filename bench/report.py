@@ -422,6 +422,13 @@ def plan(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def skill(result: dict[str, Any]) -> list[str]:
+    """Forecast skill section (rendered by bench.skill, imported here to avoid a cycle)."""
+    from bench.skill import section
+
+    return section(result)
+
+
 SECTIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "churn": churn,
     "flow_run": flow_run,
@@ -429,6 +436,7 @@ SECTIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
     "scale": scale,
     "reliability": reliability,
     "plan": plan,
+    "skill": skill,
 }
 
 
@@ -515,6 +523,16 @@ def summary(results: dict[str, Any]) -> list[str]:
                 seconds(madrid),
                 f"budget {seconds(budget)}",
                 ratio(madrid, budget),
+            ]
+        )
+    if "skill" in results:
+        hub = next(row for row in results["skill"]["hub"]["table"] if row["horizon"] == "all")
+        rows.append(
+            [
+                "forecast WIS, hub backtest (26 weeks x 53 locations)",
+                f"{hub['wis']:.1f} (relative {hub['relative_wis']:.3f})",
+                f"flat baseline {hub['baseline_wis']:.1f}",
+                ratio(hub["wis"], hub["baseline_wis"]),
             ]
         )
     if "reliability" in results:
