@@ -280,6 +280,10 @@ def section(result: dict[str, Any]) -> list[str]:
         "",
         *_table(jhu),
         "",
+        "The daily settings (weekday profile, damping, pooling) were chosen on this slice "
+        "itself, the only daily data here: the figure is out of sample for every fitted number "
+        "but not for those few settings.",
+        "",
         f"Backtest {timing(jhu['seconds'])}. Reproduce: `python -m flow.backtest --source "
         "jhu-daily --data '../shared/data/jhu/spain/{date:%m-%d-%Y}.csv' --start "
         f"{jhu['origins'][0]} --end {jhu['origins'][1]} --history-start 2021-01-01`.",
@@ -308,8 +312,9 @@ def section(result: dict[str, Any]) -> list[str]:
         f"### Held out: weeks after 2026-03-28 (newest vintage), reference dates "
         f"{held['origins'][0]}..{held['origins'][1]}",
         "",
-        "Scored once with the settings frozen on the 2026-03-28 vintage; nothing was chosen "
-        "after it.",
+        "Scored once, with the settings frozen on the 2026-03-28 vintage; nothing was chosen "
+        "after it. Each origin sees the newest vintage up to its reference date - 7 (so later "
+        "origins train on earlier held-out weeks, as a deployment would).",
         "",
         *_table(held),
         "",
