@@ -32,7 +32,6 @@ from flow.hub import check_latest_week, hub_day, hub_week
 from flow.hub_output import check_hub_csv, hub_csv_bytes, hub_table, read_forecast_csv
 from flow.locations import ALL, HUB_LOCATIONS, location_name, resolve_location
 from flow.model_location import validate_run_id
-from flow.model_store import log_model
 from flow.models.seed import SeedModel
 from flow.monitor_report import monitor_display_table, monitor_summary_table, overall_relative_wis
 from flow.monitoring import score_past_forecasts
@@ -572,6 +571,9 @@ def train(
         metrics |= backtest_metrics(result.table)
         texts["backtest.csv"] = result.scores.to_csv(index=False, date_format="%Y-%m-%d")
         logger.info("Backtest of %s (rolling origin):\n%s", model, format_table(result.table))
+    # Here, not at the top: MLflow is most of `import flow.flows`, which every flow run pays.
+    from flow.model_store import log_model
+
     run_id = log_model(
         forecaster,
         experiment_name=experiment_name,
@@ -609,6 +611,8 @@ def _train_seed(
     reports = fetch_training_reports(url, start, end)
     table = training_table(reports)
     fitted = fit_model(table, alpha)
+    from flow.model_store import log_model
+
     run_id = log_model(
         seed_model(fitted.pipeline),
         experiment_name=experiment_name,

@@ -7,14 +7,19 @@ Caching is off: inputs include DataFrames and models, and every run should re-re
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from flow import model_store, storage
+from flow import storage
 from flow.data import DailyReports
 from flow.sources import load_series
+
+if TYPE_CHECKING:
+    # Imported where a model is loaded: it imports MLflow, most of `import flow.flows`' time.
+    from flow import model_store
 
 
 @task(name="fetch-latest-report", cache_policy=NO_CACHE)
@@ -71,6 +76,8 @@ def load_run_model(
 ) -> model_store.LoadedModel:
     """`run_id`'s model (a quantile `Forecaster`, or the seed's), via the tracking server or a
     search of the artifact root."""
+    from flow import model_store
+
     return model_store.load_model(
         run_id, tracking_uri=tracking_uri, artifact_root=artifact_root, logger=get_run_logger()
     )
