@@ -141,6 +141,18 @@ def test_the_flow_env_is_the_lean_pinned_set(flow_python: Path) -> None:
     assert check.returncode == 0, check.stdout
 
 
+def test_importing_the_flows_loads_no_model_training_or_mlflow(flow_python: Path) -> None:
+    # Every flow run pays `import flow.flows` first (docs/benchmarks.md, Footprint); MLflow is
+    # imported by the task that loads the model, training libraries never.
+    probe = "import sys, flow.flows; print(' '.join(sorted(set(sys.modules) & set(sys.argv[1:]))))"
+    heavy = ["mlflow", "sklearn", "scipy", "skops", "sqlalchemy", "alembic", "prefect_aws"]
+    done = subprocess.run(
+        [str(flow_python), "-c", probe, *heavy], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split() == []
+
+
 def test_forecast_through_an_s3_bucket_block_completes_in_the_flow_image_env(
     flow_env: FlowEnv, flow_python: Path
 ) -> None:
