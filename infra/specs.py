@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from infra.config import PROJECT, PROJECT_DIR, StackConfig, slug
+from infra.tags import stack_tags
 
 # The flow's public names (flow/flows.py). infra/ never imports flow/: the program's own
 # environment does not install the flow's dependencies. tests/unit/test_specs.py checks these
@@ -92,9 +93,9 @@ def stack_prefix(config: StackConfig) -> str:
 
 
 def prefect_tags(config: StackConfig) -> list[str]:
-    """Tags of the stack's Prefect objects: the project, and `key:value` for project, stack
-    and city (the same identity the AWS resources carry as tags)."""
-    return [PROJECT, f"project:{PROJECT}", f"stack:{config.stack}", f"city:{config.city_slug}"]
+    """Tags of the stack's Prefect objects: the project, and `key:value` for each identity tag
+    the AWS resources carry (`project`, `stack`, `city`; `infra.tags.stack_tags`)."""
+    return [PROJECT, *(f"{key}:{value}" for key, value in stack_tags(config).items())]
 
 
 def deployment_resource_name(config: StackConfig, flow_name: str) -> str:
