@@ -10,15 +10,19 @@ horizon; values non-negative and non-decreasing with the level; one reference da
 `validate_hub_csv` checks every one of those rules on the bytes of a written file, as the hub's
 own validation (hubValidations) does on a submission, and reports every problem at once.
 A submitted file is named `<reference_date>-<team>-<model>.csv` (`submission_file_name`).
+
+    python -m flow.hub_output <file.csv> [--all-locations] [--any-name]
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -302,3 +306,37 @@ def read_forecast_csv(content: bytes) -> pd.DataFrame:
     frame["horizon"] = frame["horizon"].astype("int64")
     frame["value"] = frame["value"].astype("float64")
     return frame.loc[:, list(FORECAST_COLUMNS)]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """CLI: check a model-output file against every hub rule (and its submission name)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m flow.hub_output",
+        description="Check a forecast file against the CDC COVID-19 Forecast Hub's rules.",
+    )
+    parser.add_argument("path", type=Path, help="the CSV, e.g. 2026-04-04-CovidFC-weekly.csv")
+    parser.add_argument(
+        "--all-locations",
+        action="store_true",
+        help="require every hub location (a complete submission of a `city = all` stack)",
+    )
+    parser.add_argument(
+        "--any-name",
+        action="store_true",
+        help="skip the <reference_date>-<team>-<model>.csv file name check",
+    )
+    args = parser.parse_args(argv)
+    problems = validate_hub_csv(
+        args.path.read_bytes(),
+        file_name=None if args.any_name else args.path.name,
+        locations=HUB_CODES if args.all_locations else None,
+    )
+    if problems:
+        print(HubFileError(str(args.path), problems))
+        return 1
+    print(f"{args.path}: the hub's rules all hold")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -17,6 +17,7 @@ from flow.hub_output import (
     hub_csv_bytes,
     hub_table,
     level_text,
+    main,
     read_forecast_csv,
     submission_file_name,
     validate_hub_csv,
@@ -235,3 +236,18 @@ def test_a_written_file_reads_back_as_the_same_forecast() -> None:
         output_type_id=lambda f: f["output_type_id"].astype(float),
     )
     pd.testing.assert_frame_equal(back, expected, check_dtype=False)
+
+
+def test_the_cli_checks_a_submission_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = tmp_path / "2026-04-04-CovidFC-weekly.csv"
+    good.write_bytes(hub_csv_bytes(quantile_forecast({"06": 10.0})))
+    assert main([str(good)]) == 0
+    assert "the hub's rules all hold" in capsys.readouterr().out
+    assert main([str(good), "--all-locations"]) == 1
+    assert "missing location x horizon: 01 h-1" in capsys.readouterr().out
+    renamed = tmp_path / "run.csv"
+    renamed.write_bytes(good.read_bytes())
+    assert main([str(renamed)]) == 1
+    assert main([str(renamed), "--any-name"]) == 0
