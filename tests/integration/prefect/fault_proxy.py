@@ -56,7 +56,7 @@ def fault_proxy(upstream_api_url: str, plan: FaultPlan) -> Iterator[str]:
                 self.end_headers()
                 self.wfile.write(payload)
                 return
-            conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=30)
+            conn = http.client.HTTPConnection(str(upstream.hostname), upstream.port, timeout=30)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
             conn.request(self.command, self.path, body=body, headers=headers)
             response = conn.getresponse()
