@@ -144,6 +144,12 @@ def test_forecast_is_published_as_a_table_artifact(flow_env: FlowEnv, tmp_path: 
     data = latest.data if isinstance(latest.data, list) else json.loads(str(latest.data))
     assert data[0]["Province_State"] == "Madrid"
     assert data[0]["model_version"] == flow_env.run_id
+    # A person reads whole counts; the CSV keeps full precision.
+    written = pd.read_csv(tmp_path / "madrid" / AS_OF.isoformat() / f"{flow_env.run_id}.csv")
+    for column in ("pred_out_ConfirmedCases", "pred_out_Fatalities"):
+        assert isinstance(data[0][column], int)
+        assert data[0][column] == round(written.at[0, column])
+        assert written.at[0, column] != round(written.at[0, column])
 
 
 def test_forecast_found_in_the_mlflow3_layout_written_through_an_s3_bucket_block(
