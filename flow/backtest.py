@@ -31,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from flow.forecasting import (
+    MODELS,
     InsufficientHistoryError,
     relative_wis,
     score,
@@ -38,6 +39,7 @@ from flow.forecasting import (
     train_forecaster,
 )
 from flow.series import PERIOD_DAYS, Period, infer_period
+from flow.sources import load_series
 
 BASELINE = "baseline"
 
@@ -172,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--data", help="file, URL or (jhu-daily) {date} template; default: the source's default URL"
     )
-    parser.add_argument("--model", default="default", help="default | baseline")
+    parser.add_argument("--model", default="default", choices=sorted(MODELS))
     parser.add_argument("--start", required=True, help="first reference date, YYYY-MM-DD")
     parser.add_argument("--end", required=True, help="last reference date, YYYY-MM-DD")
     parser.add_argument("--horizons", type=int, nargs="+", help="default: the source's rule")
@@ -183,10 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scores", help="write the per-row scores to this CSV")
     args = parser.parse_args(argv)
 
-    from flow.sources import load_series
-
     rule = RULES[args.source]
-    origins = reference_dates(args.start, args.end, rule.period)
+    try:
+        origins = reference_dates(args.start, args.end, rule.period)
+    except ValueError as error:
+        parser.error(str(error))
     horizons = tuple(args.horizons) if args.horizons else rule.horizons
     last_target = origins[-1] + pd.Timedelta(days=max(horizons) * PERIOD_DAYS[rule.period])
     series = load_series(args.source, args.data, as_of=last_target.date(), start=args.history_start)
