@@ -337,3 +337,33 @@ def test_a_quantile_model_on_a_jhu_stack_writes_the_seed_columns_and_its_quantil
     assert sorted(quantiles["horizon"].unique()) == list(range(1, 8))
     assert set(quantiles["location"]) == {"Madrid (Spain)"}
     assert (folder / f"{run_id}.svg").exists()
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "reference"),
+    [
+        # The deployment's Wednesday 18:00 America/New_York run (22:00 UTC in summer time).
+        (datetime(2026, 4, 1, 22, 0, tzinfo=UTC), "2026-04-04"),
+        # Sunday 01:30 UTC is still Saturday evening in New York: the week that Saturday ends.
+        (datetime(2026, 3, 29, 1, 30, tzinfo=UTC), "2026-03-28"),
+    ],
+)
+def test_a_scheduled_run_takes_its_week_from_the_scheduled_day_in_us_eastern(
+    hub_env: HubEnv, tmp_path: Path, scheduled: datetime, reference: str
+) -> None:
+    parameters = {
+        "prov_st": "06",
+        "run_id": hub_env.run_id,
+        "source": "covidhub",
+        "tracking_uri": hub_env.tracking_uri,
+        "results_uri": str(tmp_path),
+        "data_url": str(hub_env.data),
+    }
+    with get_client(sync_client=True) as client:
+        flow_run = client.create_flow_run(
+            covid_prediction, parameters=parameters, state=Scheduled(scheduled_time=scheduled)
+        )
+    location = run_flow(covid_prediction, flow_run=flow_run, parameters=parameters)
+    assert location == str(tmp_path / "california" / reference / f"{hub_env.run_id}.csv")
+    content = Path(str(location)).read_bytes()
+    assert validate_hub_csv(content, reference=date.fromisoformat(reference)) == []
