@@ -367,3 +367,26 @@ def test_a_scheduled_run_takes_its_week_from_the_scheduled_day_in_us_eastern(
     assert location == str(tmp_path / "california" / reference / f"{hub_env.run_id}.csv")
     content = Path(str(location)).read_bytes()
     assert validate_hub_csv(content, reference=date.fromisoformat(reference)) == []
+
+
+def test_monitor_scores_a_quantile_model_on_a_jhu_stack_from_its_past_quantile_files(
+    flow_env: FlowEnv, default_run_id: str, tmp_path: Path
+) -> None:
+    common: dict[str, Any] = {
+        "prov_st": "Madrid",
+        "country": "Spain",
+        "run_id": default_run_id,
+        "tracking_uri": flow_env.tracking_uri,
+        "results_uri": str(tmp_path),
+        "data_url": flow_env.local_data_url,
+    }
+    for day in (date(2021, 2, 8), date(2021, 2, 9), date(2021, 2, 10)):
+        covid_prediction(**common, as_of=day)
+    location = monitor(**common, as_of=date(2021, 2, 12), days=4)
+    path = tmp_path / "monitoring" / "madrid" / "2021-02-12" / f"{default_run_id}.csv"
+    assert location == str(path)
+    summary = pd.read_csv(path)
+    scored = summary[summary["horizon"].astype(str) == "all"]
+    assert scored["n"].item() > 0
+    assert scored["relative_wis"].item() > 0
+    assert (path.parent / f"{default_run_id}.rows.csv").exists()
