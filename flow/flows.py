@@ -2,6 +2,10 @@
 
 Deployment entrypoints: `flow/flows.py:covid_prediction` and `flow/flows.py:monitor`, run from
 the repository root (process worker) or `/opt/prefect/covid-forecast` (the image).
+
+Both take the stack's `source`: `jhu-daily` (daily JHU reports, the seed's output columns) or
+`covidhub` (the CDC Forecast Hub's weekly admissions, the hub's file format, `flow.hub` timing).
+Every run reads its data, and checks it, before it loads a model.
 """
 
 from __future__ import annotations
