@@ -13,7 +13,8 @@ The cold imports and the forecast run use the flow image's environment. The fore
 real deployment of `covid-prediction` on the benchmark's Prefect server (generated sample
 reports, a model trained on them by `train` in this process): one flow run, started
 with the pool's command (`python -m flow.engine`) by that environment's interpreter from the
-repository root; its peak RSS is the child's own `ru_maxrss` (`os.wait4`).
+repository root; its peak RSS is that process's own `ru_maxrss` (`os.wait4`, from a small
+launcher so this process's memory is not counted).
 """
 
 from __future__ import annotations
@@ -65,6 +66,14 @@ IMPORTS = {
     "import prefect": "import prefect",
     "import flow.flows": "import flow.flows",
 }
+# Runs argv[2:] and writes its exit code and its own peak RSS (KiB) to the file argv[1].
+_LAUNCHER = """
+import os, subprocess, sys
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
 # Distribution sizes from RECORD files, run inside the measured environment.
 _SIZES = """
 import json
@@ -185,14 +194,23 @@ def import_seconds(python: Path, statement: str, repetitions: int) -> list[float
 
 
 def run_with_peak_rss(command: list[str], env: dict[str, str], log: Path) -> tuple[int, int]:
-    """(exit code, peak RSS in bytes) of `command` run from the project root."""
+    """(exit code, peak RSS in bytes) of `command` run from the project root.
+
+    Started through a small launcher process: a child forked straight from this (large)
+    process would count this process's pages in its `ru_maxrss` until it execs.
+    """
+    measured = log.with_suffix(".rusage")
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_DIR, env=env, stdout=output, stderr=subprocess.STDOUT
+        subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, str(measured), *command],
+            cwd=PROJECT_DIR,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            check=True,
         )
-        _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, usage.ru_maxrss * 1024  # Linux reports KiB
+    code, kib = (int(value) for value in measured.read_text().split())
+    return code, kib * 1024  # Linux reports KiB
 
 
 def forecast_run(python: Path, workdir: Path) -> dict[str, Any]:

@@ -68,8 +68,8 @@ def _images(
             [],
         )
     images = StackImages(prefix, keep_count=config.image_keep_count, opts=opts)
-    # One repository holds both images (infra/aws/image.py), so both roles may pull from it.
-    return images.ref, images.worker_ref, [images.repository_arn], [images.repository_arn]
+    # One repository per image (infra/aws/image.py): each role pulls only its own.
+    return images.ref, images.worker_ref, [images.repository_arn], [images.worker_repository_arn]
 
 
 def _declare_self_contained(config: StackConfig) -> dict[str, Any]:

@@ -1,10 +1,12 @@
-"""The stack's images: one ECR repository, the repo's Dockerfile built and pushed twice into it.
+"""The stack's images: the repo's Dockerfile built twice and pushed into two ECR repositories.
 
-Two targets of one Dockerfile: `flow` (every flow run's task; lean, prefect-client) and `worker`
-(the always-on `prefect worker start --type ecs`; prefect + prefect-aws). Deployments, the work
-pool and the worker's task definition use digest-pinned references (`repo@sha256:...`), so a
-task always starts exactly the image `pulumi up` built, whatever later pushes do to a tag.
-A configured `imageUri` skips all of this (CI runners without a Docker daemon).
+Two targets of one Dockerfile: `flow` (every flow run's task; lean, prefect-client) into the
+repository `<prefix>`, and `worker` (the always-on `prefect worker start --type ecs`; prefect +
+prefect-aws) into `<prefix>-worker`. One repository each, so each execution role may pull only
+the image its tasks run. Deployments, the work pool and the worker's task definition use
+digest-pinned references (`repo@sha256:...`), so a task always starts exactly the image
+`pulumi up` built, whatever later pushes do to a tag. A configured `imageUri` skips all of this
+(CI runners without a Docker daemon).
 """
 
 from __future__ import annotations
@@ -50,27 +52,11 @@ def is_digest_pinned(image_ref: str) -> bool:
 
 
 def lifecycle_policy(keep_count: int) -> dict[str, Any]:
-    """ECR lifecycle policy: the image tagged `worker` stays; all but the newest `keep_count`
-    other images expire.
-
-    The worker image changes rarely while every flow build pushes a new image: counted together,
-    enough flow builds would expire the image the worker service's task definition pins.
-    """
+    """ECR lifecycle policy expiring all but the newest `keep_count` images."""
     return {
         "rules": [
             {
                 "rulePriority": 1,
-                "description": "keep the worker image the service runs",
-                "selection": {
-                    "tagStatus": "tagged",
-                    "tagPrefixList": [WORKER_TARGET],
-                    "countType": "imageCountMoreThan",
-                    "countNumber": 1,
-                },
-                "action": {"type": "expire"},
-            },
-            {
-                "rulePriority": 2,
                 "description": f"keep the newest {keep_count} images",
                 "selection": {
                     "tagStatus": "any",
@@ -78,7 +64,7 @@ def lifecycle_policy(keep_count: int) -> dict[str, Any]:
                     "countNumber": keep_count,
                 },
                 "action": {"type": "expire"},
-            },
+            }
         ]
     }
 
@@ -103,11 +89,13 @@ def build_args(context_dir: Path, target: str, tagged: pulumi.Input[str]) -> doc
 
 
 class StackImages(pulumi.ComponentResource):
-    """ECR repository (scan on push, lifecycle, force delete) + the built flow and worker images."""
+    """Two ECR repositories (scan on push, lifecycle, force delete) and the images built into
+    them: the flow image in `name`, the worker image in `name-worker`."""
 
     ref: pulumi.Output[str]
     worker_ref: pulumi.Output[str]
     repository_arn: pulumi.Output[str]
+    worker_repository_arn: pulumi.Output[str]
     repository_url: pulumi.Output[str]
 
     def __init__(
@@ -128,6 +116,21 @@ class StackImages(pulumi.ComponentResource):
             None,
             pulumi.ResourceOptions.merge(renamed, opts),
         )
+        built = {
+            target: self._repository_and_image(repository_name, target, keep_count, context_dir)
+            for target, repository_name in ((FLOW_TARGET, name), (WORKER_TARGET, f"{name}-worker"))
+        }
+        flow, worker = built[FLOW_TARGET], built[WORKER_TARGET]
+        self.ref, self.repository_arn, self.repository_url = flow
+        self.worker_ref, self.worker_repository_arn, _ = worker
+        self.register_outputs(
+            {"ref": self.ref, "workerRef": self.worker_ref, "repositoryUrl": self.repository_url}
+        )
+
+    def _repository_and_image(
+        self, name: str, target: str, keep_count: int, context_dir: Path
+    ) -> tuple[pulumi.Output[str], pulumi.Output[str], pulumi.Output[str]]:
+        """(digest-pinned reference, repository ARN, repository URL) of one target."""
         child = pulumi.ResourceOptions(parent=self)
         repository = aws.ecr.Repository(
             name,
@@ -135,7 +138,7 @@ class StackImages(pulumi.ComponentResource):
             image_scanning_configuration=aws.ecr.RepositoryImageScanningConfigurationArgs(
                 scan_on_push=True
             ),
-            image_tag_mutability="MUTABLE",  # the target tags move; tasks pin digests
+            image_tag_mutability="MUTABLE",  # the target tag moves; tasks pin digests
             force_delete=True,  # `pulumi destroy` must not stop at a non-empty repository
             opts=child,
         )
@@ -148,32 +151,20 @@ class StackImages(pulumi.ComponentResource):
         token = aws.ecr.get_authorization_token_output(
             registry_id=repository.registry_id, opts=pulumi.InvokeOutputOptions(parent=self)
         )
-        registry = docker.RegistryArgs(
-            server=repository.repository_url,
-            username=token.user_name,
-            password=pulumi.Output.secret(token.password),
+        tagged = repository.repository_url.apply(partial(tag_of, target=target))
+        image = docker.Image(
+            # `<prefix>-image` for the flow image, as before the worker image existed.
+            f"{name}-image",
+            image_name=tagged,
+            build=build_args(context_dir, target, tagged),
+            registry=docker.RegistryArgs(
+                server=repository.repository_url,
+                username=token.user_name,
+                password=pulumi.Output.secret(token.password),
+            ),
+            opts=child,
         )
-        digests = {}
-        for target, resource_name in (
-            (FLOW_TARGET, f"{name}-image"),
-            (WORKER_TARGET, f"{name}-worker-image"),
-        ):
-            tagged = repository.repository_url.apply(partial(tag_of, target=target))
-            image = docker.Image(
-                resource_name,
-                image_name=tagged,
-                build=build_args(context_dir, target, tagged),
-                registry=registry,
-                opts=child,
-            )
-            digests[target] = image.repo_digest
-        self.ref = digests[FLOW_TARGET]
-        self.worker_ref = digests[WORKER_TARGET]
-        self.repository_arn = repository.arn
-        self.repository_url = repository.repository_url
-        self.register_outputs(
-            {"ref": self.ref, "workerRef": self.worker_ref, "repositoryUrl": self.repository_url}
-        )
+        return image.repo_digest, repository.arn, repository.repository_url
 
 
 def configured_image(image_uri: str) -> str:

@@ -62,12 +62,16 @@ def container_of(run: ProgramRun) -> dict[str, Any]:
     return dict(container)
 
 
-def test_image_repository_scans_expires_and_force_deletes(madrid: ProgramRun) -> None:
-    repository = madrid.one(REPOSITORY)
-    assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
-    assert repository.inputs["forceDelete"] is True
-    lifecycle = json.loads(madrid.one("aws:ecr/lifecyclePolicy:LifecyclePolicy").inputs["policy"])
-    assert lifecycle["rules"][-1]["selection"]["countNumber"] == 10  # imageKeepCount default
+def test_image_repositories_scan_expire_and_force_delete(madrid: ProgramRun) -> None:
+    repositories = madrid.of_type(REPOSITORY)
+    names = sorted(r.inputs["name"] for r in repositories)
+    assert names == ["covid-forecast-madrid", "covid-forecast-madrid-worker"]
+    for repository in repositories:
+        assert repository.inputs["imageScanningConfiguration"] == {"scanOnPush": True}
+        assert repository.inputs["forceDelete"] is True
+    for policy in madrid.of_type("aws:ecr/lifecyclePolicy:LifecyclePolicy"):
+        (rule,) = json.loads(policy.inputs["policy"])["rules"]
+        assert rule["selection"]["countNumber"] == 10  # imageKeepCount default
 
 
 def test_images_are_built_for_amd64_from_the_repo_dockerfile_with_ecr_login(
@@ -160,10 +164,10 @@ def test_worker_service_runs_the_stacks_worker_image_on_fargate(madrid: ProgramR
     assert definition["requiresCompatibilities"] == ["FARGATE"]
     assert definition["networkMode"] == "awsvpc"
     container = container_of(madrid)
-    # The stack's own worker image: same ECR repository as the flow image, its own digest.
+    # The stack's own worker image, from its own repository beside the flow image's.
     repository, _, digest = container["image"].partition("@sha256:")
-    assert repository == madrid.outputs["image"].partition("@")[0]
-    assert digest and container["image"] != madrid.outputs["image"]
+    assert repository == madrid.outputs["image"].partition("@")[0] + "-worker"
+    assert len(digest) == 64
     assert container["command"][-3:] == ["--pool", "covid-forecast-madrid", "--with-healthcheck"]
     assert "http://localhost:8080/health" in container["healthCheck"]["command"][-1]
     assert container["logConfiguration"]["options"]["awslogs-group"] == "/covid-forecast/madrid"

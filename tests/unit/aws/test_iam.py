@@ -385,11 +385,6 @@ def test_an_ecr_flow_image_is_pullable_by_flow_runs_only() -> None:
     assert not [a for a in actions(role_policy(run, WORKER_EXECUTION_ROLE)) if "ecr:" in a]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="infra/aws/image.py pushes both images into one repository: split it into a flow "
-    "and a worker repository and each execution role pulls only its own",
-)
 def test_built_images_are_pullable_each_by_its_own_role_only(madrid: ProgramRun) -> None:
     worker = pullable_repositories(madrid, WORKER_EXECUTION_ROLE)
     flow_runs = pullable_repositories(madrid, FLOW_RUN_EXECUTION_ROLE)

@@ -1,4 +1,4 @@
-"""The stack's images: ECR repository of a reference, lifecycle policy, and how flow runs start.
+"""The stack's images: ECR repositories, lifecycle policy, and how flow runs start.
 
 Flow runs are configured in two places, the pool's defaults and each deployment's own job
 variables (a shared-mode city has only the latter; tests/unit/aws/test_aws_program.py).
@@ -43,18 +43,26 @@ def test_digest_pinning() -> None:
     assert not is_digest_pinned("ghcr.io/org/covid-forecast:latest")
 
 
-def test_lifecycle_keeps_the_newest_n_images_and_always_the_worker_image() -> None:
-    worker, others = lifecycle_policy(7)["rules"]
-    # The `worker` tag is matched first: a rule of lower priority can never expire it.
-    assert worker["rulePriority"] < others["rulePriority"]
-    assert worker["selection"]["tagPrefixList"] == ["worker"]
-    assert worker["selection"]["countNumber"] == 1
-    assert others["selection"] == {
+def test_lifecycle_keeps_the_newest_n_images_of_any_tag() -> None:
+    (rule,) = lifecycle_policy(7)["rules"]
+    assert rule["selection"] == {
         "tagStatus": "any",
         "countType": "imageCountMoreThan",
         "countNumber": 7,
     }
-    assert others["action"] == {"type": "expire"}
+    assert rule["action"] == {"type": "expire"}
+
+
+def test_each_target_is_built_into_its_own_repository() -> None:
+    run = run_program("madrid")
+    built = {
+        image.inputs["build"]["target"]: image.inputs["imageName"]
+        for image in run.of_type("docker:index/image:Image")
+    }
+    repositories = {r.inputs["name"] for r in run.of_type("aws:ecr/repository:Repository")}
+    assert built["flow"].endswith("/covid-forecast-madrid:flow")
+    assert built["worker"].endswith("/covid-forecast-madrid-worker:worker")
+    assert {ref.rpartition("/")[2].partition(":")[0] for ref in built.values()} == repositories
 
 
 def ecs_flow_run_commands(run: ProgramRun) -> list[str]:
