@@ -179,7 +179,14 @@ def _forecast_hub_week(
     _require_quantile_model(model, model_ref.run_id, "week", "covidhub")
     forecast = model.predict(context, week.reference_date, week.horizons, locations=locations)
     content = hub_csv_bytes(forecast)
-    check_hub_csv(content, source=f"the forecast of {name}", reference=week.reference_date)
+    # Every rule of the hub's validation, and every requested location, before anything is
+    # written: a file the hub would reject never lands in the results.
+    check_hub_csv(
+        content,
+        source=f"the forecast of {name}",
+        reference=week.reference_date,
+        locations=locations,
+    )
     key = forecast_key(name, week.reference_date, model_ref.run_id)
     location = results.write(key, content)
     names = {loc.code: loc.name for loc in HUB_LOCATIONS}
