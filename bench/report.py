@@ -311,6 +311,13 @@ def scale(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _source_data(result: dict[str, Any]) -> list[str]:
+    # bench.reliability imports table() from this module, hence the late import.
+    from bench.reliability import source_data_section
+
+    return [*source_data_section(result["source_data"]), ""] if "source_data" in result else []
+
+
 def reliability(result: dict[str, Any]) -> list[str]:
     """Reliability section."""
     tests, leaks, iam = result["tests"], result["leaks"], result["iam"]
@@ -354,6 +361,7 @@ def reliability(result: dict[str, Any]) -> list[str]:
         "",
         *table(["resource", "bad input", "property", "reason"], check_rows),
         "",
+        *_source_data(result),
         "### Faults",
         "",
         "The error a user sees, produced in this run by a work pool `create` with an API key "
