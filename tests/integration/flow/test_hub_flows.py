@@ -297,20 +297,9 @@ def test_monitor_without_past_forecasts_says_so_and_completes(
 
 
 def test_a_quantile_model_on_a_jhu_stack_writes_the_seed_columns_and_its_quantiles(
-    flow_env: FlowEnv, tmp_path: Path
+    flow_env: FlowEnv, default_run_id: str, tmp_path: Path
 ) -> None:
-    run_id = str(
-        train(
-            start=date(2021, 1, 1),
-            end=date(2021, 2, 9),
-            data_url=flow_env.local_data_url,
-            source="jhu-daily",
-            model="default",
-            tracking_uri=flow_env.tracking_uri,
-            experiment_name="covid-forecast-tests-daily",
-            backtest_origins=3,
-        )
-    )
+    run_id = default_run_id
     location = covid_prediction(
         prov_st="Madrid",
         country="Spain",
