@@ -63,9 +63,13 @@ SAMPLE_DAYS = (date(2021, 1, 1), date(2021, 2, 5), date(2021, 2, 10), date(2021,
 FORECAST_REGION = ("Madrid", "Spain")
 IMPORTS = {
     "interpreter alone": "pass",
+    "import pandas": "import pandas",
     "import prefect": "import prefect",
     "import flow.flows": "import flow.flows",
 }
+# Issue 13's acceptance: flow payload / dev env, and cold `import flow.flows`, each (target, goal).
+PAYLOAD_RATIO = (0.25, 0.20)
+IMPORT_SECONDS = (1.0, 0.5)
 # Runs argv[2:] and writes its exit code and its own peak RSS (KiB) to the file argv[1].
 _LAUNCHER = """
 import os, subprocess, sys

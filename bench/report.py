@@ -206,6 +206,16 @@ def flow_run(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def verdict(value: float, bounds: tuple[float, float], unit: str = "x") -> str:
+    """How `value` compares with a (target, goal) pair where lower is better."""
+    target, goal = bounds
+    if value <= goal:
+        return f"meets the goal of {goal:g}{unit}"
+    if value <= target:
+        return f"meets the target of {target:g}{unit}, not the goal of {goal:g}{unit}"
+    return f"misses the target of {target:g}{unit}"
+
+
 # The requirement file each image target installs.
 FOOTPRINT_FILES = {"flow": "requirements-flow.txt", "worker": "requirements-worker.txt"}
 
@@ -232,9 +242,14 @@ def footprint(result: dict[str, Any]) -> list[str]:
             "files under `.venv`'s site-packages",
         ]
     )
+    from bench.footprint import IMPORT_SECONDS, PAYLOAD_RATIO
+
     flow = result["images"]["flow"]
     imports = result["imports"]
     run = result["forecast_run"]
+    share = flow["bytes"] / dev
+    flows_s = median(imports["import flow.flows"])
+    prefect_s, pandas_s = median(imports["import prefect"]), median(imports["import pandas"])
     return [
         "## Footprint",
         "",
@@ -243,14 +258,20 @@ def footprint(result: dict[str, Any]) -> list[str]:
         "",
         *table(["image", "distributions", "payload", "of the dev env", "largest"], rows),
         "",
-        f"The flow image carries {flow['bytes'] / dev:.2f}x the dev environment's payload; of "
-        f"scipy, scikit-learn, skops, SQLAlchemy, alembic and prefect-aws it has "
-        f"{', '.join(flow['unwanted']) or 'none'}.",
+        f"The flow image carries {share:.2f}x the dev environment's payload "
+        f"({verdict(share, PAYLOAD_RATIO)}); of scipy, scikit-learn, skops, SQLAlchemy, alembic "
+        f"and prefect-aws it has {', '.join(flow['unwanted']) or 'none'}.",
         "",
         *table(
             ["cold, in the flow image's environment", f"wall time ({result['repetitions']} runs)"],
             [[f"`{label}`", timing(values)] for label, values in imports.items()],
         ),
+        "",
+        f"`import flow.flows` takes {seconds(flows_s)} ({verdict(flows_s, IMPORT_SECONDS, 's')}): "
+        f"`import prefect` alone is {prefect_s / flows_s:.0%} of it and pandas "
+        f"{pandas_s / flows_s:.0%}; the rest is the flow package itself (Prefect's `@flow` "
+        "decorators build each flow's parameter schema at import). MLflow is imported only by "
+        "the task that loads the model, scikit-learn never.",
         "",
         f"One forecast run as the ECS task runs it (a real deployment of `covid-prediction`, "
         f"{run['region']}, started with `{run['command']}` by the flow environment's python): "
