@@ -379,3 +379,37 @@ def test_monitor_scores_a_quantile_model_on_a_jhu_stack_from_its_past_quantile_f
     assert scored["n"].item() > 0
     assert scored["relative_wis"].item() > 0
     assert (path.parent / f"{default_run_id}.rows.csv").exists()
+
+
+def test_monitor_reads_past_forecasts_back_through_an_s3_bucket_block(
+    hub_env: HubEnv, moto_s3: MotoS3
+) -> None:
+    import boto3
+    from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
+
+    S3Bucket(
+        bucket_name=BUCKET,
+        bucket_folder="results",
+        credentials=AwsCredentials(
+            region_name="us-east-1",
+            aws_client_parameters=AwsClientParameters(endpoint_url=moto_s3.endpoint_url),
+        ),
+    ).save("hub-tests-results", overwrite=True)
+    common: dict[str, Any] = {
+        "prov_st": "NY",
+        "run_id": hub_env.run_id,
+        "source": "covidhub",
+        "artifact_root": hub_env.artifact_root,
+        "results_block": "s3-bucket/hub-tests-results",
+        "data_url": hub_env.s3_data,
+    }
+    for weeks_back in (1, 2):
+        covid_prediction(**common, as_of=RUN_DAY - timedelta(weeks=weeks_back))
+    location = monitor(**common, as_of=RUN_DAY, weeks=3)
+    key = f"results/monitoring/new-york/2026-04-04/{hub_env.run_id}.csv"
+    assert location == f"s3://{BUCKET}/{key}"
+    body = boto3.client("s3", endpoint_url=moto_s3.endpoint_url).get_object(Bucket=BUCKET, Key=key)
+    summary = pd.read_csv(io.BytesIO(body["Body"].read()))
+    # Two forecasts (reference dates 03-21 and 03-28) with horizons 0..3 whose weeks are known
+    # by 03-28: 03-21 h0, h1 and 03-28 h0.
+    assert summary[summary["horizon"].astype(str) == "all"]["n"].item() == 3
