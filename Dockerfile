@@ -38,6 +38,9 @@ COPY requirements-flow.txt ./
 RUN pip install --no-cache-dir -r requirements-flow.txt
 
 COPY flow/ ./flow/
+# Byte-compiled once here: PYTHONDONTWRITEBYTECODE would make every flow run compile the flow
+# package again (about 50 ms of each cold start, measured).
+RUN python -m compileall -q flow/
 USER 10001
 # prefect-client has no `prefect` CLI: the pool's `command` job variable runs this too.
 CMD ["python", "-m", "flow.engine"]
