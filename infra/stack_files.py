@@ -43,7 +43,9 @@ def stack_config_values(stack: str, project_dir: Path = PROJECT_DIR) -> dict[str
     stack_file = project_dir / f"Pulumi.{stack}.yaml"
     if not stack_file.exists():
         raise FileNotFoundError(f"no stack file {stack_file.name} in {project_dir}")
-    document = yaml.safe_load(stack_file.read_text()) or {}
+    # Scalars stay the text written in the file (BaseLoader), as the CLI passes them: an
+    # unquoted all-digit runId must not lose its leading zeros by way of an int.
+    document = yaml.load(stack_file.read_text(), Loader=yaml.BaseLoader) or {}  # noqa: S506
     for key, value in (document.get("config") or {}).items():
         if isinstance(value, dict) and "secure" in value:
             continue
