@@ -158,10 +158,11 @@ def run(api_url: str, workdir: Path, repetitions: int = REPETITIONS) -> dict[str
                 our_cli.add(step, *_command(_our_command(state, run_id), proxy_url, log))
             destroy_resources(state, log=_quiet)
 
-        # `prefect deploy` only makes the deployment: the pool and block come from our runner.
+        # `prefect deploy` only makes the deployment: the pool and block come from our runner
+        # (the automations watch the deployment, so they are no part of this setup).
         setup = workdir / "prefect-deploy-setup.json"
         plan = plan_for(RUN_A)
-        apply_resources([r for r in plan if r.kind != "Deployment"], setup, log=_quiet)
+        apply_resources([r for r in plan if r.kind in ("WorkPool", "Block")], setup, log=_quiet)
         prefect_file = workdir / "prefect.yaml"
         name = f"{deployment_props(plan)['flow_name']}/{deployment_props(plan)['name']}"
         for _ in range(repetitions):
