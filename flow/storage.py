@@ -118,19 +118,23 @@ def read_bytes(uri: str) -> bytes:
     if is_local(uri):
         return local_path(uri).read_bytes()
     if uri.startswith("s3://"):
-        target = s3_object(uri)
-        try:
-            response = _s3_client(target).get_object(Bucket=target.bucket, Key=target.key)
-        except Exception as exc:
-            if _is_missing(exc):
-                raise FileNotFoundError(f"no object at {uri}") from exc
-            raise
-        content: bytes = response["Body"].read()
-        return content
+        return read_s3(s3_object(uri))
     import fsspec
 
     with fsspec.open(uri, "rb") as handle:
-        content = handle.read()
+        content: bytes = handle.read()
+    return content
+
+
+def read_s3(target: S3Object) -> bytes:
+    """GET the target's content; raises FileNotFoundError when there is no such object."""
+    try:
+        response = _s3_client(target).get_object(Bucket=target.bucket, Key=target.key)
+    except Exception as exc:
+        if _is_missing(exc):
+            raise FileNotFoundError(f"no object at {target.uri}") from exc
+        raise
+    content: bytes = response["Body"].read()
     return content
 
 
@@ -212,12 +216,8 @@ def read_block_data(block_ref: str) -> dict[str, Any]:
     return dict(document.data)
 
 
-def write_to_block(block_ref: str, key: str, content: bytes) -> str:
-    """Write `content` at `key` in the saved results block `"<type-slug>/<name>"`.
-
-    The block is an `s3-bucket` (written with boto3: an s3:// URI is returned) or a
-    `local-file-system` (a path under its `basepath` is returned).
-    """
+def _results_block(block_ref: str) -> tuple[str, dict[str, Any]]:
+    """The block's type slug and document data, refusing a block that cannot hold results."""
     check_block_ref(block_ref)
     type_slug = block_ref.partition("/")[0]
     if type_slug not in RESULTS_BLOCK_TYPES:
@@ -225,10 +225,31 @@ def write_to_block(block_ref: str, key: str, content: bytes) -> str:
             f"results_block {block_ref!r} is a {type_slug} block; results go to an"
             f" {' or '.join(RESULTS_BLOCK_TYPES)} block"
         )
-    data = read_block_data(block_ref)
-    if type_slug == S3_BUCKET_BLOCK:
-        return write_s3(s3_bucket_object(block_ref, data, key), content)
+    return type_slug, read_block_data(block_ref)
+
+
+def _basepath(block_ref: str, data: Mapping[str, Any]) -> str:
     basepath = data.get("basepath")
     if not basepath:
         raise ValueError(f"results_block {block_ref!r} has no basepath; set it on the block")
-    return write_bytes(join_uri(str(basepath), key), content)
+    return str(basepath)
+
+
+def write_to_block(block_ref: str, key: str, content: bytes) -> str:
+    """Write `content` at `key` in the saved results block `"<type-slug>/<name>"`.
+
+    The block is an `s3-bucket` (written with boto3: an s3:// URI is returned) or a
+    `local-file-system` (a path under its `basepath` is returned).
+    """
+    type_slug, data = _results_block(block_ref)
+    if type_slug == S3_BUCKET_BLOCK:
+        return write_s3(s3_bucket_object(block_ref, data, key), content)
+    return write_bytes(join_uri(_basepath(block_ref, data), key), content)
+
+
+def read_from_block(block_ref: str, key: str) -> bytes:
+    """The content `write_to_block` wrote at `key`; FileNotFoundError when there is none."""
+    type_slug, data = _results_block(block_ref)
+    if type_slug == S3_BUCKET_BLOCK:
+        return read_s3(s3_bucket_object(block_ref, data, key))
+    return read_bytes(join_uri(_basepath(block_ref, data), key))

@@ -103,26 +103,9 @@ def read_result(key: str, results_uri: str | None, results_block: str | None) ->
     """The content at `key` under the results block or URI, or None when nothing is there."""
     try:
         if results_block:
-            return _read_from_block(results_block, key)
+            return storage.read_from_block(results_block, key)
         if results_uri:
             return storage.read_bytes(storage.join_uri(results_uri, key))
     except FileNotFoundError:
         return None
     raise ValueError("no results location: pass results_uri or results_block")
-
-
-def _read_from_block(block_ref: str, key: str) -> bytes:
-    """Read `key` through a saved results block the way `storage.write_to_block` writes it."""
-    data = storage.read_block_data(block_ref)
-    if block_ref.startswith(f"{storage.S3_BUCKET_BLOCK}/"):
-        import boto3
-
-        target = storage.s3_bucket_object(block_ref, data, key)
-        client = boto3.session.Session(**target.session).client("s3", **target.client)
-        try:
-            response = client.get_object(Bucket=target.bucket, Key=target.key)
-        except client.exceptions.NoSuchKey as exc:
-            raise FileNotFoundError(f"no object at {target.uri}") from exc
-        content: bytes = response["Body"].read()
-        return content
-    return storage.read_bytes(storage.join_uri(str(data.get("basepath", "")), key))
