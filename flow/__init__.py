@@ -6,6 +6,6 @@ Modules hold one concern each: `series` (the series and forecast frames every pa
 `models/` (the models), `scoring` / `backtest` / `monitoring` (skill), the seed's `features`,
 `regions`, `forecast`, `evaluation`, `training`, `model_location` / `model_store` (MLflow),
 `results` / `storage` (where outputs go), `sample` / `sample_hub` (generated demo data), `engine`
-(the flow-run command); the Prefect code lives in `tasks` and `flows`. Nothing here imports
-`infra`.
+(the flow-run command); the Prefect code lives in `tasks`, `flows` (the flows' signatures, light
+to import) and `runs/` (their bodies). Nothing here imports `infra`.
 """

@@ -18,7 +18,8 @@ from flow.data import DailyReports
 from flow.sources import load_series
 
 if TYPE_CHECKING:
-    # Imported where a model is loaded: it imports MLflow, most of `import flow.flows`' time.
+    # Imported where a model is loaded: MLflow's import is the largest a run pays, and a run
+    # refused on bad source data never loads a model.
     from flow import model_store
 
 
