@@ -27,7 +27,6 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Protocol
 
-import fsspec
 import mlflow
 import numpy as np
 import pandas as pd
@@ -48,6 +47,7 @@ from flow.model_location import (
     redact_uri,
 )
 from flow.models.seed import SeedModel
+from flow.storage import glob_uris, read_bytes
 
 Logger = logging.Logger | logging.LoggerAdapter[logging.Logger]
 _log = logging.getLogger(__name__)
@@ -112,26 +112,18 @@ def _from_tracking(
 def _from_artifact_root(
     run_id: str, artifact_root: str, name: str, searched: list[str]
 ) -> str | None:
-    fs, base = fsspec.core.url_to_fs(artifact_root)
-    # fsspec keeps one filesystem per process with cached listings; models may be new since.
-    fs.invalidate_cache()
-    for shown, pattern in zip(
-        mlflow2_patterns(artifact_root, run_id, name),
-        mlflow2_patterns(base, run_id, name),
-        strict=True,
-    ):
-        searched.append(f"{shown} (MLflow 2 layout)")
-        found = sorted(fs.glob(f"{pattern}/MLmodel"))
+    for pattern in mlflow2_patterns(artifact_root, run_id, name):
+        searched.append(f"{pattern} (MLflow 2 layout)")
+        found = glob_uris(f"{pattern}/MLmodel")
         if found:
-            return str(fs.unstrip_protocol(found[0].rsplit("/", 1)[0]))
+            return found[0].rsplit("/", 1)[0]
     candidates: list[ModelCandidate] = []
-    for shown, pattern in zip(mlflow3_patterns(artifact_root), mlflow3_patterns(base), strict=True):
-        searched.append(f"{shown} (MLflow 3 layout, run_id read from MLmodel)")
-        for path in fs.glob(f"{pattern}/MLmodel"):
-            folder = path.rsplit("/", 1)[0]
-            candidates.append(read_mlmodel(folder, fs.cat_file(path)))
+    for pattern in mlflow3_patterns(artifact_root):
+        searched.append(f"{pattern} (MLflow 3 layout, run_id read from MLmodel)")
+        for uri in glob_uris(f"{pattern}/MLmodel"):
+            candidates.append(read_mlmodel(uri.rsplit("/", 1)[0], read_bytes(uri)))
     chosen = pick_model(candidates, run_id)
-    return None if chosen is None else str(fs.unstrip_protocol(chosen.location))
+    return None if chosen is None else chosen.location
 
 
 def resolve_model_uri(

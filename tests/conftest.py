@@ -28,7 +28,7 @@ os.environ.update(
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         # Tests must never wait on the network: fail fast instead of the default 30 s.
         "PREFECT_API_REQUEST_TIMEOUT": "30",
-        # Dummy credentials: boto3/s3fs/MLflow only ever reach moto on loopback.
+        # Dummy credentials: boto3 and MLflow only ever reach moto on loopback.
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
@@ -70,7 +70,7 @@ def prefect_server(session_dir: Path) -> Iterator[PrefectServer]:
 
 @pytest.fixture(scope="session")
 def moto_s3() -> Iterator[MotoS3]:
-    """moto's S3 in server mode; boto3, s3fs/pandas and MLflow are pointed at it."""
+    """moto's S3 in server mode; boto3 and MLflow are pointed at it."""
     with run_moto_server() as server:
         saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL_S3", "MLFLOW_S3_ENDPOINT_URL")}
         os.environ["AWS_ENDPOINT_URL_S3"] = server.endpoint_url

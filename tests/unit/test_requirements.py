@@ -116,7 +116,7 @@ def test_a_package_pinned_in_several_files_has_one_version() -> None:
 def test_dev_env_gets_the_flow_images_versions_of_the_shared_packages() -> None:
     dev = parse(DEV).installed_pins()
     flow = parse(FLOW).own_pins()
-    for name in ("pandas", "numpy", "boto3", "mlflow-skinny", "s3fs"):
+    for name in ("pandas", "numpy", "boto3", "mlflow-skinny", "fsspec"):
         assert dev[name] == flow[name], name
     # Full mlflow pins mlflow-skinny exactly; a different version would not install.
     assert dev["mlflow"] == flow["mlflow-skinny"]
