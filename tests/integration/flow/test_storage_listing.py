@@ -49,9 +49,7 @@ def roots(moto_s3: MotoS3, tmp_path_factory: pytest.TempPathFactory) -> tuple[st
 
 
 @pytest.mark.parametrize("pattern", PATTERNS)
-def test_s3_and_local_folders_match_the_same_objects(
-    roots: tuple[str, Path], pattern: str
-) -> None:
+def test_s3_and_local_folders_match_the_same_objects(roots: tuple[str, Path], pattern: str) -> None:
     s3_root, local = roots
     on_s3 = glob_uris(f"{s3_root}/{pattern}")
     on_disk = glob_uris(f"{local}/{pattern}")
