@@ -47,7 +47,7 @@ from flow.model_location import (
     redact_uri,
 )
 from flow.models.seed import SeedModel
-from flow.storage import glob_uris, read_bytes
+from flow.storage import glob_match, list_files, read_bytes
 
 Logger = logging.Logger | logging.LoggerAdapter[logging.Logger]
 _log = logging.getLogger(__name__)
@@ -112,16 +112,19 @@ def _from_tracking(
 def _from_artifact_root(
     run_id: str, artifact_root: str, name: str, searched: list[str]
 ) -> str | None:
+    # One listing serves both layouts' patterns: an artifact root holds every run's files.
+    models = [uri for uri in list_files(artifact_root) if uri.endswith("/MLmodel")]
     for pattern in mlflow2_patterns(artifact_root, run_id, name):
         searched.append(f"{pattern} (MLflow 2 layout)")
-        found = glob_uris(f"{pattern}/MLmodel")
+        found = [uri for uri in models if glob_match(f"{pattern}/MLmodel", uri)]
         if found:
             return found[0].rsplit("/", 1)[0]
     candidates: list[ModelCandidate] = []
     for pattern in mlflow3_patterns(artifact_root):
         searched.append(f"{pattern} (MLflow 3 layout, run_id read from MLmodel)")
-        for uri in glob_uris(f"{pattern}/MLmodel"):
-            candidates.append(read_mlmodel(uri.rsplit("/", 1)[0], read_bytes(uri)))
+        for uri in models:
+            if glob_match(f"{pattern}/MLmodel", uri):
+                candidates.append(read_mlmodel(uri.rsplit("/", 1)[0], read_bytes(uri)))
     chosen = pick_model(candidates, run_id)
     return None if chosen is None else chosen.location
 

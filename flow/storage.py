@@ -1,7 +1,7 @@
 """Read and write bytes at a URI (s3://, file://, a local path) or through a saved Prefect block.
 
 S3 goes through boto3 (endpoint, region and credentials from the usual AWS environment, e.g. the
-Fargate task role or `AWS_ENDPOINT_URL_S3`), listings included (`glob_uris`), so the flow image
+Fargate task role or `AWS_ENDPOINT_URL_S3`), listings included (`list_files`), so the flow image
 needs no s3fs; other URL schemes through fsspec. A results block
 is read as a block *document* through the Prefect API and written here: the flow image has
 prefect-client without prefect-aws, so the `s3-bucket` block class is not there to load
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import glob
 import os
 import posixpath
 import tempfile
@@ -30,8 +29,6 @@ from flow.results import check_block_ref
 S3_BUCKET_BLOCK = "s3-bucket"
 LOCAL_FILE_SYSTEM_BLOCK = "local-file-system"
 RESULTS_BLOCK_TYPES = (S3_BUCKET_BLOCK, LOCAL_FILE_SYSTEM_BLOCK)
-# What makes a path segment a glob pattern (as in the `glob` module).
-_GLOB_MAGIC = "*?["
 # `aws-credentials` fields boto3 takes as they are (prefect-aws' AwsCredentials names).
 _SESSION_FIELDS = (
     "aws_access_key_id",
@@ -131,33 +128,33 @@ def read_bytes(uri: str) -> bytes:
     return content
 
 
-def glob_uris(pattern: str) -> list[str]:
-    """The objects matching `pattern`, a local path, file:// or s3:// URI whose `*`, `?` and
-    `[...]` match within one path segment (as a shell glob does), sorted, in `pattern`'s form:
-    paths for a path, file:// URIs for file://, s3:// URIs for s3://."""
-    if pattern.startswith("s3://"):
-        return _glob_s3(s3_object(pattern))
-    found = sorted(glob.glob(str(local_path(pattern))))
-    return [Path(path).absolute().as_uri() for path in found] if "://" in pattern else found
+def list_files(root: str) -> list[str]:
+    """Every file under `root` (a local path, file:// or s3:// URI, a bucket's root included),
+    at any depth, sorted, each as `root` joined with its relative path: in `root`'s own form."""
+    if root.startswith("s3://"):
+        parts = urlsplit(root)
+        folder = parts.path.strip("/")
+        prefix = f"{folder}/" if folder else ""
+        pages = _s3_client(S3Object(parts.netloc, prefix)).get_paginator("list_objects_v2")
+        relative = [
+            str(item["Key"])[len(prefix) :]
+            for page in pages.paginate(Bucket=parts.netloc, Prefix=prefix)
+            for item in page.get("Contents", [])
+        ]
+    else:
+        base = local_path(root)
+        relative = [path.relative_to(base).as_posix() for path in base.rglob("*") if path.is_file()]
+    # S3 folder markers (keys ending in "/") are not files.
+    return sorted(join_uri(root, name) for name in relative if name and not name.endswith("/"))
 
 
-def _glob_s3(pattern: S3Object) -> list[str]:
-    segments = pattern.key.split("/")
-    literal = next(
-        (i for i, part in enumerate(segments) if any(c in part for c in _GLOB_MAGIC)), len(segments)
+def glob_match(pattern: str, uri: str) -> bool:
+    """Whether `uri` matches `pattern`, whose `*`, `?` and `[...]` match within one path
+    segment, as a shell glob's do."""
+    parts, wanted = uri.split("/"), pattern.split("/")
+    return len(parts) == len(wanted) and all(
+        fnmatch.fnmatchcase(part, want) for part, want in zip(parts, wanted, strict=True)
     )
-    # List only under the segments before the first wildcard (the whole key when there is none).
-    prefix = "/".join(segments[:literal]) + ("/" if literal < len(segments) else "")
-    pages = _s3_client(pattern).get_paginator("list_objects_v2")
-    matches = []
-    for page in pages.paginate(Bucket=pattern.bucket, Prefix=prefix):
-        for item in page.get("Contents", []):
-            parts = str(item["Key"]).split("/")
-            if len(parts) == len(segments) and all(
-                fnmatch.fnmatchcase(part, want) for part, want in zip(parts, segments, strict=True)
-            ):
-                matches.append(S3Object(pattern.bucket, str(item["Key"])).uri)
-    return sorted(matches)
 
 
 def read_s3(target: S3Object) -> bytes:

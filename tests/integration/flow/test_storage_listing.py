@@ -1,5 +1,5 @@
-"""Listing objects by glob pattern (the MLflow artifact-root search): S3 through boto3 (moto in
-server mode) matches exactly what the same pattern matches on a local disk."""
+"""Listing files and matching glob patterns (the MLflow artifact-root search): S3 through boto3
+(moto in server mode) gives exactly the matches the same patterns give on a local disk."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from flow.storage import glob_uris
+from flow.storage import glob_match, list_files
 from tests.servers import MotoS3
 
 # An artifact root holding both MLflow layouts, a decoy per rule a glob must keep.
@@ -34,6 +34,11 @@ PATTERNS = (
 )
 
 
+def glob_uris(pattern: str, root: str) -> list[str]:
+    """The files under `root` that `pattern` (relative to it) matches, as model_store finds them."""
+    return [uri for uri in list_files(root) if glob_match(f"{root}/{pattern}", uri)]
+
+
 @pytest.fixture(scope="module")
 def roots(moto_s3: MotoS3, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     """The same objects in a fresh bucket (its s3:// root) and in a local folder."""
@@ -51,22 +56,22 @@ def roots(moto_s3: MotoS3, tmp_path_factory: pytest.TempPathFactory) -> tuple[st
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_s3_and_local_folders_match_the_same_objects(roots: tuple[str, Path], pattern: str) -> None:
     s3_root, local = roots
-    on_s3 = glob_uris(f"{s3_root}/{pattern}")
-    on_disk = glob_uris(f"{local}/{pattern}")
+    on_s3 = glob_uris(pattern, s3_root)
+    on_disk = glob_uris(pattern, str(local))
     assert [uri.removeprefix(f"{s3_root}/") for uri in on_s3] == [
         str(Path(path).relative_to(local)) for path in on_disk
     ]
 
 
-def test_matches_keep_segments_and_come_back_sorted_in_the_patterns_form(
+def test_matches_keep_segments_and_come_back_sorted_in_the_roots_form(
     roots: tuple[str, Path],
 ) -> None:
     s3_root, local = roots
-    assert glob_uris(f"{s3_root}/*/models/m-*/artifacts/MLmodel") == [
+    assert glob_uris("*/models/m-*/artifacts/MLmodel", s3_root) == [
         f"{s3_root}/1/models/m-7589/artifacts/MLmodel",
         f"{s3_root}/2/models/m-1111/artifacts/MLmodel",
     ]
-    assert glob_uris(f"{local.as_uri()}/1/*/artifacts/model/MLmodel") == [
+    assert glob_uris("1/*/artifacts/model/MLmodel", local.as_uri()) == [
         f"{local.as_uri()}/1/0123/artifacts/model/MLmodel"
     ]
-    assert glob_uris(f"{s3_root}/9/*/MLmodel") == []
+    assert glob_uris("9/*/MLmodel", s3_root) == []
