@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from flow.backtest import RULES, backtest, forecasts_from_origins, known_at, main, reference_dates
+from tests.real_data import VINTAGE_2026_03_28 as HUB_FILE
+from tests.real_data import needs_real_data
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
-HUB_FILE = SHARED / "covidhub" / "covid-hospital-admissions.2026-03-28.csv"
 LOCATIONS = ("US", "06", "36", "48", "02", "11", "72", "12")
 
 
@@ -26,6 +26,7 @@ def hub_series() -> pd.DataFrame:
     ).sort_values(["location", "date"], ignore_index=True)
 
 
+@needs_real_data
 def test_hub_origins_see_data_up_to_the_week_before_the_reference_date() -> None:
     series = hub_series()
     known = known_at(series, pd.Timestamp("2026-03-07"), RULES["covidhub"])
@@ -38,6 +39,7 @@ def test_hub_origins_see_data_up_to_the_week_before_the_reference_date() -> None
     ].max() == pd.Timestamp("2021-01-05")
 
 
+@needs_real_data
 @pytest.mark.parametrize("model", ["default", "baseline"])
 def test_forecasts_do_not_change_when_later_data_change(model: str) -> None:
     series = hub_series()
@@ -56,6 +58,7 @@ def test_forecasts_do_not_change_when_later_data_change(model: str) -> None:
     )
 
 
+@needs_real_data
 def test_backtest_table_has_every_horizon_and_the_overall_row() -> None:
     series = hub_series()
     result = backtest(series, "covidhub", reference_dates("2025-12-06", "2026-03-07", "week"))
@@ -86,6 +89,7 @@ def test_weekly_reference_dates_must_be_saturdays() -> None:
         reference_dates("2026-03-07", "2026-02-07", "week")
 
 
+@needs_real_data
 def test_command_line_prints_the_table_and_writes_the_rows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -16,13 +16,10 @@ from flow.locations import (
     location_name,
     resolve_location,
 )
-
-HUB_LOCATIONS_CSV = (
-    Path(__file__).resolve().parents[4] / "shared" / "data" / "covidhub" / "locations.csv"
-)
+from tests.real_data import HUB_LOCATIONS_CSV, needs_real_data
 
 
-@pytest.mark.skipif(not HUB_LOCATIONS_CSV.is_file(), reason="hub locations.csv not found")
+@needs_real_data
 def test_the_table_equals_the_hub_s_locations_file() -> None:
     with HUB_LOCATIONS_CSV.open(newline="") as handle:
         rows = [

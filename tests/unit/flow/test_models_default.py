@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,15 +10,8 @@ import pytest
 
 from flow.forecasting import DefaultForecaster, Forecaster, score, train_forecaster
 from flow.series import DAILY_CASES_TARGET, QUANTILE_LEVELS
-
-HUB_FILE = (
-    Path(__file__).resolve().parents[3]
-    / ".."
-    / "shared"
-    / "data"
-    / "covidhub"
-    / "covid-hospital-admissions.2026-03-28.csv"
-)
+from tests.real_data import VINTAGE_2026_03_28 as HUB_FILE
+from tests.real_data import needs_real_data
 
 
 def hub_series(until: str) -> pd.DataFrame:
@@ -70,6 +62,7 @@ def test_a_region_silent_on_weekends_is_forecast_zero_on_weekends_only() -> None
         assert by_day[by_day.index.dayofweek == 0].iloc[0] > 1.8 * weekdays.iloc[1:].mean()
 
 
+@needs_real_data
 def test_quantiles_are_ordered_non_negative_and_widen_with_the_horizon() -> None:
     series = hub_series("2026-01-31")
     forecast = train_forecaster(series, "default").predict(series, "2026-02-07", (0, 1, 2, 3))
@@ -110,6 +103,7 @@ def test_a_steadily_growing_series_is_forecast_to_keep_growing() -> None:
     assert medians[-1] == pytest.approx(last * 1.1**4, rel=0.15)
 
 
+@needs_real_data
 def test_json_round_trip_predicts_exactly_the_same() -> None:
     series = hub_series("2026-01-31")
     forecaster = train_forecaster(series, "default")

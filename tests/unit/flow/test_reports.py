@@ -4,17 +4,12 @@ extract."""
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 
 from flow.reports import ReportFormatError, aggregate_regions, parse_report, read_regions
 from flow.sources import SourceDataError
-
-JHU = Path(__file__).resolve().parents[4] / "shared" / "data" / "jhu"
-needs_jhu = pytest.mark.skipif(
-    not JHU.is_dir(), reason=f"real JHU extract not found at {JHU} (lives outside the repo)"
-)
+from tests.real_data import JHU, needs_real_data
 
 OLD_ERA = (
     "\ufeffProvince/State,Country/Region,Last Update,Confirmed,Deaths,Recovered,"
@@ -185,14 +180,14 @@ def test_aggregate_is_sorted_and_unique_per_region() -> None:
     assert keys == sorted(set(keys))
 
 
-@needs_jhu
+@needs_real_data
 def test_real_old_era_file_parses() -> None:
     regions = as_dict((JHU / "daily" / "03-15-2020.csv").read_bytes())
     assert regions[("Hubei", "China")] == (67794, 3085)
     assert regions[("Spain", "Spain")] == (7798, 289)
 
 
-@needs_jhu
+@needs_real_data
 @pytest.mark.parametrize("name", ["01-01-2021.csv", "07-14-2021.csv"])
 def test_real_new_era_files_parse(name: str) -> None:
     frame = read_regions((JHU / "daily" / name).read_bytes())
@@ -201,13 +196,13 @@ def test_real_new_era_files_parse(name: str) -> None:
     assert (frame[["ConfirmedCases", "Fatalities"]] >= 0).all().all()
 
 
-@needs_jhu
+@needs_real_data
 def test_real_new_york_counties_sum_to_the_state() -> None:
     regions = as_dict((JHU / "daily" / "01-01-2021.csv").read_bytes())
     assert regions[("New York", "US")] == (995816, 38155)
 
 
-@needs_jhu
+@needs_real_data
 def test_real_spain_slices_have_twenty_regions_each() -> None:
     files = sorted((JHU / "spain").glob("*.csv"))
     assert len(files) == 45

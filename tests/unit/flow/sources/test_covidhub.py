@@ -11,7 +11,7 @@ import pytest
 
 from flow.series import infer_period
 from flow.sources import DataSourceError, SourceDataError, load_series, read_covidhub
-from tests.unit.flow.sources.real_data import (
+from tests.real_data import (
     HUB_FILES,
     NEWEST,
     VINTAGE_2026_03_28,

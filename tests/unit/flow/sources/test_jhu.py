@@ -15,7 +15,7 @@ from flow.sample import write_sample_reports
 from flow.sources import DEFAULT_HISTORY_DAYS, SourceDataError, load_series, location_label
 from flow.sources.daily_reports import NoReportError
 from flow.sources.jhu import daily_incident
-from tests.unit.flow.sources.real_data import JHU, needs_real_data
+from tests.real_data import JHU, needs_real_data
 
 
 def regions(rows: list[tuple[str, str, int, int]]) -> pd.DataFrame:

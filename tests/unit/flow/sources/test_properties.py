@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from flow.locations import HUB_CODES
 from flow.reports import read_regions
 from flow.sources import SourceDataError, read_covidhub
-from tests.unit.flow.sources.real_data import HUB_FILES, JHU, needs_real_data
+from tests.real_data import HUB_FILES, JHU, needs_real_data
 
 pytestmark = needs_real_data
 

@@ -1,4 +1,5 @@
-"""Where the real data the source tests read lives (beside the repository, read-only)."""
+"""Where the real data tests read lives (../shared/data, beside the repository, read-only), and
+the mark that skips a test when it is not there (a clone elsewhere)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(__file__).resolve().parents[5] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 COVIDHUB = SHARED_DATA / "covidhub"
 JHU = SHARED_DATA / "jhu"
 NEWEST = COVIDHUB / "covid-hospital-admissions.csv"
 VINTAGE_2026_03_28 = COVIDHUB / "covid-hospital-admissions.2026-03-28.csv"
+HUB_LOCATIONS_CSV = COVIDHUB / "locations.csv"
 # Every hub target-data file: the four vintages of the admissions file and the hubverse one.
 HUB_FILES = sorted(path for path in COVIDHUB.glob("*.csv") if path.name != "locations.csv")
 
